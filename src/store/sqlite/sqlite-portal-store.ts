@@ -1,0 +1,236 @@
+/**
+ * @file The portal's storage in the same SQLite database as the records (schema in migration 2).
+ */
+import type { Database as Db } from 'better-sqlite3';
+import {
+  DuplicateAccountError,
+  type AuditEntry,
+  type ClaimOutcome,
+  type JobCursor,
+  type JobListFilter,
+  type JobPage,
+  type JobSummary,
+  type NewAuditEntry,
+  type NewPortalAccount,
+  type PortalAccount,
+  type PortalSession,
+  type PortalStore,
+  type ReviewClaim,
+  type ReviewQueueEntry,
+} from '../portal-types.js';
+import type { Environment, JobResult } from '../types.js';
+
+type Row = Record<string, unknown>;
+
+const JOB_SUMMARY_COLUMNS = 'smile_job_id, environment, job_id, user_id, job_type, state, result_category, result, created_at';
+
+function accountFromRow(r: Row): PortalAccount {
+  return {
+    id: r.id as number,
+    partnerId: r.partner_id as string,
+    email: r.email as string,
+    role: r.role as PortalAccount['role'],
+    passwordHash: r.password_hash as string,
+    createdAt: r.created_at as string,
+  };
+}
+
+function summaryFromRow(r: Row): JobSummary {
+  const result = r.result ? (JSON.parse(r.result as string) as JobResult) : null;
+  return {
+    smileJobId: r.smile_job_id as number,
+    environment: r.environment as Environment,
+    jobId: r.job_id as string,
+    userId: r.user_id as string,
+    jobType: r.job_type as number,
+    state: r.state as JobSummary['state'],
+    category: (r.result_category as JobSummary['category']) ?? null,
+    resultCode: result?.resultCode ?? null,
+    resultText: result?.resultText ?? null,
+    createdAt: r.created_at as string,
+  };
+}
+
+export class SqlitePortalStore implements PortalStore {
+  /** Takes the record store's handle: one database, one connection, migrations already applied. */
+  constructor(private readonly db: Db) {}
+
+  async createAccount(a: NewPortalAccount): Promise<PortalAccount> {
+    try {
+      const res = this.db
+        .prepare('INSERT INTO portal_accounts (partner_id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(a.partnerId, a.email, a.role, a.passwordHash, new Date().toISOString());
+      return accountFromRow(this.db.prepare('SELECT * FROM portal_accounts WHERE id = ?').get(res.lastInsertRowid) as Row);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateAccountError(a.email);
+      throw err;
+    }
+  }
+
+  async getAccountByEmail(email: string): Promise<PortalAccount | null> {
+    const r = this.db.prepare('SELECT * FROM portal_accounts WHERE email = ?').get(email) as Row | undefined;
+    return r ? accountFromRow(r) : null;
+  }
+
+  async listAccounts(partnerId?: string): Promise<PortalAccount[]> {
+    const rows = partnerId
+      ? this.db.prepare('SELECT * FROM portal_accounts WHERE partner_id = ? ORDER BY email').all(partnerId)
+      : this.db.prepare('SELECT * FROM portal_accounts ORDER BY partner_id, email').all();
+    return (rows as Row[]).map(accountFromRow);
+  }
+
+  async deleteAccount(email: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM portal_accounts WHERE email = ?').run(email).changes === 1;
+  }
+
+  async createSession(tokenHash: string, accountId: number, csrfToken: string, expiresAt: Date): Promise<void> {
+    this.db
+      .prepare('INSERT INTO portal_sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(tokenHash, accountId, csrfToken, new Date().toISOString(), expiresAt.getTime());
+  }
+
+  async getSession(tokenHash: string): Promise<PortalSession | null> {
+    const r = this.db
+      .prepare(
+        `SELECT s.token_hash, s.csrf_token, s.expires_at, a.* FROM portal_sessions s JOIN portal_accounts a ON a.id = s.account_id
+         WHERE s.token_hash = ? AND s.expires_at > ?`,
+      )
+      .get(tokenHash, Date.now()) as Row | undefined;
+    if (!r) return null;
+    return { tokenHash: r.token_hash as string, csrfToken: r.csrf_token as string, expiresAt: new Date(r.expires_at as number), account: accountFromRow(r) };
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    this.db.prepare('DELETE FROM portal_sessions WHERE token_hash = ?').run(tokenHash);
+  }
+
+  async prune(now: Date, failuresBefore: Date): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM portal_sessions WHERE expires_at <= ?').run(now.getTime());
+      this.db.prepare('DELETE FROM portal_login_failures WHERE at < ?').run(failuresBefore.getTime());
+    })();
+  }
+
+  async recordLoginFailure(email: string, ip: string, at: Date): Promise<void> {
+    this.db.prepare('INSERT INTO portal_login_failures (email, ip, at) VALUES (?, ?, ?)').run(email, ip, at.getTime());
+  }
+
+  async countLoginFailures(email: string, ip: string, since: Date): Promise<{ account: number; ip: number }> {
+    const t = since.getTime();
+    const account = this.db.prepare('SELECT COUNT(*) AS n FROM portal_login_failures WHERE email = ? AND ip = ? AND at >= ?').get(email, ip, t) as { n: number };
+    const byIp = this.db.prepare('SELECT COUNT(*) AS n FROM portal_login_failures WHERE ip = ? AND at >= ?').get(ip, t) as { n: number };
+    return { account: account.n, ip: byIp.n };
+  }
+
+  async clearLoginFailures(email: string, ip: string): Promise<void> {
+    this.db.prepare('DELETE FROM portal_login_failures WHERE email = ? AND ip = ?').run(email, ip);
+  }
+
+  async appendAudit(e: NewAuditEntry): Promise<void> {
+    this.db
+      .prepare('INSERT INTO portal_audit (at, partner_id, account_id, actor_email, action, environment, target, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(new Date().toISOString(), e.partnerId, e.accountId, e.actorEmail, e.action, e.environment, e.target, e.detail);
+  }
+
+  async listAudit(partnerId: string, page: { limit: number; beforeId?: number }): Promise<AuditEntry[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM portal_audit WHERE partner_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+      .all(partnerId, page.beforeId ?? Number.MAX_SAFE_INTEGER, page.limit) as Row[];
+    return rows.map((r) => ({
+      id: r.id as number,
+      at: r.at as string,
+      partnerId: r.partner_id as string,
+      accountId: (r.account_id as number | null) ?? null,
+      actorEmail: r.actor_email as string,
+      action: r.action as string,
+      environment: (r.environment as Environment | null) ?? null,
+      target: (r.target as string | null) ?? null,
+      detail: (r.detail as string | null) ?? null,
+    }));
+  }
+
+  async listJobs(f: JobListFilter, page: { limit: number; after?: JobCursor }): Promise<JobPage> {
+    const where = ['partner_id = ?', 'environment = ?'];
+    const args: unknown[] = [f.partnerId, f.environment];
+    if (f.jobType !== undefined) (where.push('job_type = ?'), args.push(f.jobType));
+    if (f.category === 'pending') where.push('result_category IS NULL');
+    else if (f.category) (where.push('result_category = ?'), args.push(f.category));
+    if (f.userId !== undefined) (where.push('user_id = ?'), args.push(f.userId));
+    if (f.from) (where.push('created_at >= ?'), args.push(f.from));
+    if (f.to) (where.push('created_at < ?'), args.push(f.to));
+    if (page.after) (where.push('(created_at, smile_job_id) < (?, ?)'), args.push(page.after.createdAt, page.after.smileJobId));
+    const rows = this.db
+      .prepare(`SELECT ${JOB_SUMMARY_COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, smile_job_id DESC LIMIT ?`)
+      .all(...args, page.limit + 1) as Row[];
+    const jobs = rows.slice(0, page.limit).map(summaryFromRow);
+    const last = jobs[jobs.length - 1];
+    return { jobs, next: rows.length > page.limit && last ? { createdAt: last.createdAt, smileJobId: last.smileJobId } : null };
+  }
+
+  async listReviewQueue(partnerId: string, environment: Environment, limit: number): Promise<ReviewQueueEntry[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${JOB_SUMMARY_COLUMNS} FROM jobs WHERE partner_id = ? AND environment = ? AND state = 'review'
+         ORDER BY created_at, smile_job_id LIMIT ?`,
+      )
+      .all(partnerId, environment, limit) as Row[];
+    const now = new Date();
+    return rows.map((r) => {
+      const claim = this.claimRow(r.smile_job_id as number);
+      return { ...summaryFromRow(r), claim: claim && claim.expiresAt > now ? claim : null };
+    });
+  }
+
+  async countReviewQueue(partnerId: string, environment: Environment): Promise<number> {
+    const r = this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE partner_id = ? AND environment = ? AND state = 'review'").get(partnerId, environment) as {
+      n: number;
+    };
+    return r.n;
+  }
+
+  private claimRow(smileJobId: number): ReviewClaim | null {
+    const r = this.db
+      .prepare('SELECT c.smile_job_id, c.account_id, c.expires_at, a.email FROM review_claims c JOIN portal_accounts a ON a.id = c.account_id WHERE c.smile_job_id = ?')
+      .get(smileJobId) as Row | undefined;
+    return r
+      ? { smileJobId: r.smile_job_id as number, accountId: r.account_id as number, email: r.email as string, expiresAt: new Date(r.expires_at as number) }
+      : null;
+  }
+
+  async claimReview(smileJobId: number, accountId: number, now: Date, ttlMs: number): Promise<ClaimOutcome> {
+    return this.db.transaction((): ClaimOutcome => {
+      const job = this.db.prepare('SELECT state FROM jobs WHERE smile_job_id = ?').get(smileJobId) as { state: string } | undefined;
+      if (job?.state !== 'review') return { ok: false, reason: 'not_in_review' };
+      const held = this.claimRow(smileJobId);
+      if (held && held.accountId !== accountId && held.expiresAt > now) return { ok: false, reason: 'held', claim: held };
+      this.db
+        .prepare(
+          `INSERT INTO review_claims (smile_job_id, account_id, claimed_at, expires_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (smile_job_id) DO UPDATE SET account_id = excluded.account_id, claimed_at = excluded.claimed_at, expires_at = excluded.expires_at`,
+        )
+        .run(smileJobId, accountId, now.toISOString(), now.getTime() + ttlMs);
+      return { ok: true, claim: this.claimRow(smileJobId)! };
+    })();
+  }
+
+  async getClaim(smileJobId: number, now: Date): Promise<ReviewClaim | null> {
+    const c = this.claimRow(smileJobId);
+    return c && c.expiresAt > now ? c : null;
+  }
+
+  async releaseReview(smileJobId: number, accountId: number): Promise<boolean> {
+    return this.db.prepare('DELETE FROM review_claims WHERE smile_job_id = ? AND account_id = ?').run(smileJobId, accountId).changes === 1;
+  }
+
+  async consumeReviewClaim(smileJobId: number, accountId: number, now: Date): Promise<boolean> {
+    return this.db.transaction(() => {
+      const res = this.db
+        .prepare(
+          `DELETE FROM review_claims WHERE smile_job_id = ? AND account_id = ? AND expires_at > ?
+           AND EXISTS (SELECT 1 FROM jobs WHERE smile_job_id = ? AND state = 'review')`,
+        )
+        .run(smileJobId, accountId, now.getTime(), smileJobId);
+      return res.changes === 1;
+    })();
+  }
+}

@@ -1,0 +1,410 @@
+/**
+ * @file The embedded record store: all state in one SQLite file (WAL), every multi-record change in one transaction.
+ */
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { SecretBox } from '../secret-box.js';
+import {
+  DuplicateJobError,
+  type CallbackAttempt,
+  type CallbackDelivery,
+  type CompletedJob,
+  type EnrolledUser,
+  type Environment,
+  type JobImage,
+  type JobRecord,
+  type NewJob,
+  type Partner,
+  type RecordStore,
+  type Task,
+  type TaskKind,
+} from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+
+type Row = Record<string, unknown>;
+
+const now = (): string => new Date().toISOString();
+
+function toTemplate(blob: unknown): Float32Array | null {
+  if (!(blob instanceof Buffer)) return null;
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Float32Array(copy.buffer);
+}
+
+function userFromRow(r: Row): EnrolledUser {
+  return {
+    partnerId: r.partner_id as string,
+    environment: r.environment as Environment,
+    userId: r.user_id as string,
+    status: r.status as EnrolledUser['status'],
+    template: toTemplate(r.template),
+    imageKey: (r.image_key as string | null) ?? null,
+    enrolledSmileJobId: (r.enrolled_smile_job_id as number | null) ?? null,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+function jobFromRow(r: Row): JobRecord {
+  return {
+    smileJobId: r.smile_job_id as number,
+    partnerId: r.partner_id as string,
+    environment: r.environment as Environment,
+    jobId: r.job_id as string,
+    userId: r.user_id as string,
+    jobType: r.job_type as number,
+    state: r.state as JobRecord['state'],
+    callbackUrl: (r.callback_url as string | null) ?? null,
+    partnerParams: JSON.parse(r.partner_params as string),
+    options: JSON.parse(r.options as string),
+    uploadExpiresAt: (r.upload_expires_at as string | null) ?? null,
+    result: r.result ? JSON.parse(r.result as string) : null,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+export class SqliteRecordStore implements RecordStore {
+  readonly db: Db;
+
+  constructor(
+    file: string,
+    private readonly secrets: SecretBox,
+  ) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.pragma(`user_version = ${m.version}`);
+      })();
+    }
+  }
+
+  async createPartner(name: string, keys: Record<Environment, string>): Promise<Partner> {
+    return this.db.transaction(() => {
+      // Partner IDs are short decimal strings like Smile ID's ("001"); leading zeros are significant in signatures.
+      const max = this.db.prepare('SELECT MAX(CAST(partner_id AS INTEGER)) AS n FROM partners').get() as { n: number | null };
+      const partnerId = String((max.n ?? 0) + 1).padStart(3, '0');
+      const createdAt = now();
+      this.db.prepare('INSERT INTO partners (partner_id, name, created_at) VALUES (?, ?, ?)').run(partnerId, name, createdAt);
+      const insertKey = this.db.prepare('INSERT INTO api_keys (partner_id, environment, sealed_key, created_at) VALUES (?, ?, ?, ?)');
+      for (const env of Object.keys(keys) as Environment[]) insertKey.run(partnerId, env, this.secrets.seal(keys[env]), createdAt);
+      return { partnerId, name, createdAt };
+    })();
+  }
+
+  async getPartner(partnerId: string): Promise<Partner | null> {
+    const r = this.db.prepare('SELECT * FROM partners WHERE partner_id = ?').get(partnerId) as Row | undefined;
+    return r ? { partnerId: r.partner_id as string, name: r.name as string, createdAt: r.created_at as string } : null;
+  }
+
+  async listPartners(): Promise<Partner[]> {
+    const rows = this.db.prepare('SELECT * FROM partners ORDER BY partner_id').all() as Row[];
+    return rows.map((r) => ({ partnerId: r.partner_id as string, name: r.name as string, createdAt: r.created_at as string }));
+  }
+
+  async getApiKey(partnerId: string, environment: Environment): Promise<string | null> {
+    const r = this.db.prepare('SELECT sealed_key FROM api_keys WHERE partner_id = ? AND environment = ?').get(partnerId, environment) as
+      | { sealed_key: Buffer }
+      | undefined;
+    return r ? this.secrets.open(r.sealed_key) : null;
+  }
+
+  async rotateApiKey(partnerId: string, environment: Environment, newKey: string): Promise<void> {
+    const res = this.db
+      .prepare('UPDATE api_keys SET sealed_key = ?, created_at = ? WHERE partner_id = ? AND environment = ?')
+      .run(this.secrets.seal(newKey), now(), partnerId, environment);
+    if (res.changes !== 1) throw new Error(`no ${environment} key for partner ${partnerId}`);
+  }
+
+  async getUser(partnerId: string, environment: Environment, userId: string): Promise<EnrolledUser | null> {
+    const r = this.db.prepare('SELECT * FROM users WHERE partner_id = ? AND environment = ? AND user_id = ?').get(partnerId, environment, userId) as
+      | Row
+      | undefined;
+    return r ? userFromRow(r) : null;
+  }
+
+  async listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<EnrolledUser[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM users WHERE partner_id = ? AND environment = ? ORDER BY created_at, user_id LIMIT ? OFFSET ?')
+      .all(partnerId, environment, page.limit, page.offset) as Row[];
+    return rows.map(userFromRow);
+  }
+
+  async setUserStatus(partnerId: string, environment: Environment, userId: string, status: 'active' | 'disabled'): Promise<boolean> {
+    const res = this.db
+      .prepare("UPDATE users SET status = ?, updated_at = ? WHERE partner_id = ? AND environment = ? AND user_id = ? AND status != 'deleted'")
+      .run(status, now(), partnerId, environment, userId);
+    return res.changes === 1;
+  }
+
+  async deleteUser(partnerId: string, environment: Environment, userId: string): Promise<string[] | null> {
+    return this.db.transaction(() => {
+      const user = this.db.prepare('SELECT * FROM users WHERE partner_id = ? AND environment = ? AND user_id = ?').get(partnerId, environment, userId) as
+        | Row
+        | undefined;
+      if (!user) return null;
+      // Every image of every job of this user goes too: deletion must not leave biometric data behind.
+      const keys = this.db
+        .prepare(
+          `SELECT ji.blob_key FROM job_images ji JOIN jobs j ON j.smile_job_id = ji.smile_job_id
+           WHERE j.partner_id = ? AND j.environment = ? AND j.user_id = ?`,
+        )
+        .all(partnerId, environment, userId)
+        .map((r) => (r as { blob_key: string }).blob_key);
+      if (user.image_key) keys.push(user.image_key as string);
+      this.db
+        .prepare(
+          `DELETE FROM job_images WHERE smile_job_id IN
+           (SELECT smile_job_id FROM jobs WHERE partner_id = ? AND environment = ? AND user_id = ?)`,
+        )
+        .run(partnerId, environment, userId);
+      this.db
+        .prepare("UPDATE users SET status = 'deleted', template = NULL, image_key = NULL, updated_at = ? WHERE partner_id = ? AND environment = ? AND user_id = ?")
+        .run(now(), partnerId, environment, userId);
+      return [...new Set(keys)];
+    })();
+  }
+
+  async createJob(job: NewJob): Promise<JobRecord> {
+    const ts = now();
+    let smileJobId: number;
+    try {
+      smileJobId = this.db.transaction(() => {
+        const res = this.db
+          .prepare(
+            `INSERT INTO jobs (partner_id, environment, job_id, user_id, job_type, state, callback_url, partner_params, options,
+               upload_token_hash, upload_expires_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            job.partnerId,
+            job.environment,
+            job.jobId,
+            job.userId,
+            job.jobType,
+            job.uploadTokenHash ? 'awaiting_upload' : 'processing',
+            job.callbackUrl,
+            JSON.stringify(job.partnerParams),
+            JSON.stringify(job.options),
+            job.uploadTokenHash,
+            job.uploadExpiresAt,
+            ts,
+            ts,
+          );
+        const id = Number(res.lastInsertRowid);
+        if (job.images) this.insertImages(id, job.images);
+        return id;
+      })();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(err).includes('jobs.job_id')) {
+        throw new DuplicateJobError(job.jobId);
+      }
+      throw err;
+    }
+    return (await this.getJobBySmileId(smileJobId))!;
+  }
+
+  async getJob(partnerId: string, environment: Environment, jobId: string): Promise<JobRecord | null> {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE partner_id = ? AND environment = ? AND job_id = ?').get(partnerId, environment, jobId) as
+      | Row
+      | undefined;
+    return r ? jobFromRow(r) : null;
+  }
+
+  async getJobBySmileId(smileJobId: number): Promise<JobRecord | null> {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
+    return r ? jobFromRow(r) : null;
+  }
+
+  async getJobByUploadToken(tokenHash: string): Promise<JobRecord | null> {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE upload_token_hash = ?').get(tokenHash) as Row | undefined;
+    return r ? jobFromRow(r) : null;
+  }
+
+  async getJobImages(smileJobId: number): Promise<JobImage[]> {
+    const rows = this.db.prepare('SELECT role, idx, blob_key FROM job_images WHERE smile_job_id = ? ORDER BY role, idx').all(smileJobId) as Row[];
+    return rows.map((r) => ({ role: r.role as JobImage['role'], index: r.idx as number, blobKey: r.blob_key as string }));
+  }
+
+  async renewUploadToken(smileJobId: number, tokenHash: string, expiresAt: string): Promise<boolean> {
+    const res = this.db
+      .prepare("UPDATE jobs SET upload_token_hash = ?, upload_expires_at = ?, updated_at = ? WHERE smile_job_id = ? AND state = 'awaiting_upload'")
+      .run(tokenHash, expiresAt, now(), smileJobId);
+    return res.changes === 1;
+  }
+
+  private insertImages(smileJobId: number, images: JobImage[]): void {
+    const ins = this.db.prepare('INSERT INTO job_images (smile_job_id, role, idx, blob_key) VALUES (?, ?, ?, ?)');
+    for (const img of images) ins.run(smileJobId, img.role, img.index, img.blobKey);
+  }
+
+  private insertTask(kind: TaskKind, payload: Task['payload'], runAt = Date.now()): number {
+    const res = this.db
+      .prepare("INSERT INTO tasks (kind, payload, state, run_at, created_at) VALUES (?, ?, 'ready', ?, ?)")
+      .run(kind, JSON.stringify(payload), runAt, now());
+    return Number(res.lastInsertRowid);
+  }
+
+  async acceptUpload(smileJobId: number, images: JobImage[]): Promise<boolean> {
+    return this.db.transaction(() => {
+      const res = this.db
+        .prepare("UPDATE jobs SET state = 'queued', upload_token_hash = NULL, updated_at = ? WHERE smile_job_id = ? AND state = 'awaiting_upload'")
+        .run(now(), smileJobId);
+      if (res.changes !== 1) return false;
+      this.insertImages(smileJobId, images);
+      this.insertTask('process_job', { smileJobId });
+      return true;
+    })();
+  }
+
+  async completeJob(smileJobId: number, outcome: CompletedJob, taskId: number | null): Promise<void> {
+    this.db.transaction(() => {
+      const job = this.db.prepare('SELECT partner_id, environment FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
+      if (!job) throw new Error(`job ${smileJobId} does not exist`);
+      const ts = now();
+      this.db
+        .prepare('UPDATE jobs SET state = ?, result = ?, result_category = ?, upload_token_hash = NULL, updated_at = ? WHERE smile_job_id = ?')
+        .run(outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId);
+      const e = outcome.enrollment;
+      if (e) {
+        const template = Buffer.from(e.template.buffer, e.template.byteOffset, e.template.byteLength);
+        this.db
+          .prepare(
+            `INSERT INTO users (partner_id, environment, user_id, status, template, image_key, enrolled_smile_job_id, created_at, updated_at)
+             VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)
+             ON CONFLICT (partner_id, environment, user_id) DO UPDATE SET
+               status = 'active', template = excluded.template, image_key = excluded.image_key,
+               enrolled_smile_job_id = excluded.enrolled_smile_job_id, updated_at = excluded.updated_at`,
+          )
+          .run(job.partner_id, job.environment, e.userId, template, e.imageKey, smileJobId, ts, ts);
+      }
+      if (outcome.callback) this.insertDelivery(smileJobId, outcome.callback.url, outcome.callback.body);
+      if (taskId !== null) this.db.prepare("UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = ?").run(taskId);
+    })();
+  }
+
+  async listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM jobs WHERE partner_id = ? AND environment = ? AND user_id = ? ORDER BY smile_job_id')
+      .all(partnerId, environment, userId) as Row[];
+    return rows.map(jobFromRow);
+  }
+
+  async claimTask(kinds: TaskKind[], leaseMs: number): Promise<Task | null> {
+    return this.db.transaction(() => {
+      const t = Date.now();
+      const r = this.db
+        .prepare(
+          `SELECT id, kind, payload, attempts FROM tasks WHERE state = 'ready' AND run_at <= ?
+           AND kind IN (${kinds.map(() => '?').join(',')}) ORDER BY run_at, id LIMIT 1`,
+        )
+        .get(t, ...kinds) as Row | undefined;
+      if (!r) return null;
+      this.db.prepare("UPDATE tasks SET state = 'leased', lease_until = ?, attempts = attempts + 1 WHERE id = ?").run(t + leaseMs, r.id);
+      return { id: r.id as number, kind: r.kind as TaskKind, payload: JSON.parse(r.payload as string), attempts: (r.attempts as number) + 1 };
+    })();
+  }
+
+  async finishTask(taskId: number): Promise<void> {
+    this.db.prepare("UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = ?").run(taskId);
+  }
+
+  async failTask(taskId: number, error: string, retryAt: Date | null): Promise<void> {
+    this.db
+      .prepare('UPDATE tasks SET state = ?, run_at = COALESCE(?, run_at), lease_until = NULL, last_error = ? WHERE id = ?')
+      .run(retryAt ? 'ready' : 'dead', retryAt ? retryAt.getTime() : null, error.slice(0, 1000), taskId);
+  }
+
+  async recoverTasks(all = false): Promise<number> {
+    const until = all ? Number.MAX_SAFE_INTEGER : Date.now();
+    return this.db.prepare("UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased' AND lease_until <= ?").run(until).changes;
+  }
+
+  async nextTaskAt(): Promise<Date | null> {
+    const r = this.db.prepare("SELECT MIN(run_at) AS t FROM tasks WHERE state = 'ready'").get() as { t: number | null };
+    const leased = this.db.prepare("SELECT MIN(lease_until) AS t FROM tasks WHERE state = 'leased'").get() as { t: number | null };
+    const times = [r.t, leased.t].filter((x): x is number => x !== null);
+    return times.length ? new Date(Math.min(...times)) : null;
+  }
+
+  private insertDelivery(smileJobId: number, url: string, body: Record<string, unknown>): number {
+    const res = this.db
+      .prepare("INSERT INTO callback_deliveries (smile_job_id, url, body, state, created_at) VALUES (?, ?, ?, 'pending', ?)")
+      .run(smileJobId, url, JSON.stringify(body), now());
+    const id = Number(res.lastInsertRowid);
+    this.insertTask('deliver_callback', { deliveryId: id });
+    return id;
+  }
+
+  private deliveryFromRow(r: Row): CallbackDelivery {
+    const log = this.db
+      .prepare('SELECT attempt, at, status, error, duration_ms FROM callback_attempts WHERE delivery_id = ? ORDER BY attempt')
+      .all(r.id) as Row[];
+    return {
+      id: r.id as number,
+      smileJobId: r.smile_job_id as number,
+      url: r.url as string,
+      body: JSON.parse(r.body as string),
+      state: r.state as CallbackDelivery['state'],
+      attempts: r.attempts as number,
+      createdAt: r.created_at as string,
+      deliveredAt: (r.delivered_at as string | null) ?? null,
+      log: log.map((a) => ({
+        attempt: a.attempt as number,
+        at: a.at as string,
+        status: (a.status as number | null) ?? null,
+        error: (a.error as string | null) ?? null,
+        durationMs: a.duration_ms as number,
+      })),
+    };
+  }
+
+  async getDelivery(deliveryId: number): Promise<CallbackDelivery | null> {
+    const r = this.db.prepare('SELECT * FROM callback_deliveries WHERE id = ?').get(deliveryId) as Row | undefined;
+    return r ? this.deliveryFromRow(r) : null;
+  }
+
+  async listDeliveries(smileJobId: number): Promise<CallbackDelivery[]> {
+    const rows = this.db.prepare('SELECT * FROM callback_deliveries WHERE smile_job_id = ? ORDER BY id').all(smileJobId) as Row[];
+    return rows.map((r) => this.deliveryFromRow(r));
+  }
+
+  async recordDeliveryAttempt(
+    deliveryId: number,
+    attempt: Omit<CallbackAttempt, 'attempt'>,
+    outcome: 'delivered' | 'retry' | 'failed',
+  ): Promise<void> {
+    this.db.transaction(() => {
+      const d = this.db.prepare('SELECT attempts FROM callback_deliveries WHERE id = ?').get(deliveryId) as { attempts: number } | undefined;
+      if (!d) throw new Error(`callback delivery ${deliveryId} does not exist`);
+      const n = d.attempts + 1;
+      this.db
+        .prepare('INSERT INTO callback_attempts (delivery_id, attempt, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(deliveryId, n, attempt.at, attempt.status, attempt.error, Math.round(attempt.durationMs));
+      const state = outcome === 'retry' ? 'pending' : outcome;
+      this.db
+        .prepare('UPDATE callback_deliveries SET attempts = ?, state = ?, delivered_at = ? WHERE id = ?')
+        .run(n, state, outcome === 'delivered' ? attempt.at : null, deliveryId);
+    })();
+  }
+
+  async enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>): Promise<number> {
+    return this.db.transaction(() => this.insertDelivery(smileJobId, url, body))();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * @file The storage contract the job layer depends on: records, the durable task queue and image blobs.
+ * Each method that changes several records is one atomic operation, so a failure half-way leaves nothing
+ * half-written. The embedded implementation is SQLite + a local directory; a PostgreSQL + S3 backend implements
+ * the same interfaces.
+ */
+
+export type Environment = 'sandbox' | 'production';
+export const ENVIRONMENTS: readonly Environment[] = ['sandbox', 'production'];
+
+export type UserStatus = 'active' | 'disabled' | 'deleted';
+export type JobState = 'awaiting_upload' | 'queued' | 'processing' | 'review' | 'complete';
+export type ImageRole = 'selfie' | 'liveness';
+
+export interface Partner {
+  partnerId: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface EnrolledUser {
+  partnerId: string;
+  environment: Environment;
+  userId: string;
+  status: UserStatus;
+  /** The registered face template; null once deleted. */
+  template: Float32Array | null;
+  /** Blob key of the registered selfie; null once deleted. */
+  imageKey: string | null;
+  /** SmileJobID of the job that registered the current selfie. */
+  enrolledSmileJobId: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface JobOptions {
+  useEnrolledImage: boolean;
+  /** Sandbox only: force the outcome for integration testing. */
+  sandboxResult?: 'approved' | 'provisional' | 'rejected';
+  /** Enrolment of an already-enrolled user_id replaces the registered selfie instead of failing with 2209. */
+  allowReenroll: boolean;
+  source: 'v1' | 'v2';
+  sourceSdk?: string;
+  sourceSdkVersion?: string;
+}
+
+/** What the job layer records as the outcome; stored as JSON. */
+export interface JobResult {
+  resultCode: string;
+  resultText: string;
+  category: 'approved' | 'provisional' | 'rejected';
+  actions: Record<string, string>;
+  confidence: number;
+  jobSuccess: boolean;
+  isFinalResult: boolean;
+  isMachineResult: boolean;
+  reasons: string[];
+  /** Engine figures behind the decision (no images, no templates). */
+  scores: Record<string, number | boolean | string | null>;
+  completedAt: string;
+}
+
+export interface JobRecord {
+  smileJobId: number;
+  partnerId: string;
+  environment: Environment;
+  jobId: string;
+  userId: string;
+  jobType: number;
+  state: JobState;
+  callbackUrl: string | null;
+  partnerParams: Record<string, unknown>;
+  options: JobOptions;
+  uploadExpiresAt: string | null;
+  result: JobResult | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface JobImage {
+  role: ImageRole;
+  index: number;
+  blobKey: string;
+}
+
+export interface NewJob {
+  partnerId: string;
+  environment: Environment;
+  jobId: string;
+  userId: string;
+  jobType: number;
+  callbackUrl: string | null;
+  partnerParams: Record<string, unknown>;
+  options: JobOptions;
+  /** SHA-256 (hex) of the upload capability token; null for synchronous (v2) jobs. */
+  uploadTokenHash: string | null;
+  uploadExpiresAt: string | null;
+  /** Images of a synchronous (v2) job, recorded in the same transaction as the job. */
+  images?: JobImage[];
+}
+
+export type TaskKind = 'process_job' | 'deliver_callback';
+
+export interface Task {
+  id: number;
+  kind: TaskKind;
+  payload: { smileJobId?: number; deliveryId?: number };
+  attempts: number;
+}
+
+export interface Enrollment {
+  userId: string;
+  template: Float32Array;
+  imageKey: string;
+  /** True when this enrolment replaces an existing registration. */
+  replace: boolean;
+}
+
+export interface CompletedJob {
+  result: JobResult;
+  /** Register (or replace) the user's selfie in the same transaction. */
+  enrollment?: Enrollment;
+  /** Queue the signed callback in the same transaction. */
+  callback?: { url: string; body: Record<string, unknown> };
+  /** Final state; 'review' keeps the job open for a human decision. */
+  state: 'complete' | 'review';
+}
+
+export interface CallbackDelivery {
+  id: number;
+  smileJobId: number;
+  url: string;
+  body: Record<string, unknown>;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  createdAt: string;
+  deliveredAt: string | null;
+  log: CallbackAttempt[];
+}
+
+export interface CallbackAttempt {
+  attempt: number;
+  at: string;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export class DuplicateJobError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job_id ${jobId} already exists`);
+    this.name = 'DuplicateJobError';
+  }
+}
+
+export interface RecordStore {
+  // Partners and keys. Keys are encrypted at rest and returned decrypted (they are HMAC keys).
+  createPartner(name: string, keys: Record<Environment, string>): Promise<Partner>;
+  getPartner(partnerId: string): Promise<Partner | null>;
+  listPartners(): Promise<Partner[]>;
+  getApiKey(partnerId: string, environment: Environment): Promise<string | null>;
+  /** Replace the key; the old one stops working at once. */
+  rotateApiKey(partnerId: string, environment: Environment, newKey: string): Promise<void>;
+
+  // Enrolled users.
+  getUser(partnerId: string, environment: Environment, userId: string): Promise<EnrolledUser | null>;
+  listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<EnrolledUser[]>;
+  setUserStatus(partnerId: string, environment: Environment, userId: string, status: 'active' | 'disabled'): Promise<boolean>;
+  /** Marks the user deleted, drops the template and returns the blob keys the caller must remove. */
+  deleteUser(partnerId: string, environment: Environment, userId: string): Promise<string[] | null>;
+
+  // Jobs.
+  /** @throws DuplicateJobError when (partner, environment, job_id) exists. */
+  createJob(job: NewJob): Promise<JobRecord>;
+  getJob(partnerId: string, environment: Environment, jobId: string): Promise<JobRecord | null>;
+  getJobBySmileId(smileJobId: number): Promise<JobRecord | null>;
+  getJobByUploadToken(tokenHash: string): Promise<JobRecord | null>;
+  getJobImages(smileJobId: number): Promise<JobImage[]>;
+  /** A new upload capability for a job still awaiting its zip (prep_upload retried with the retry flag). */
+  renewUploadToken(smileJobId: number, tokenHash: string, expiresAt: string): Promise<boolean>;
+  /** awaiting_upload → queued with its images and a process_job task; false if the job was not awaiting upload. */
+  acceptUpload(smileJobId: number, images: JobImage[]): Promise<boolean>;
+  /** Writes the outcome, the enrolment, the callback and completes the task, atomically. */
+  completeJob(smileJobId: number, outcome: CompletedJob, taskId: number | null): Promise<void>;
+  /** Jobs of this user, oldest first (job_status `history`). */
+  listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]>;
+
+  // Durable queue.
+  claimTask(kinds: TaskKind[], leaseMs: number): Promise<Task | null>;
+  finishTask(taskId: number): Promise<void>;
+  /** Records a failure; reschedules at retryAt, or gives up (dead) when null. */
+  failTask(taskId: number, error: string, retryAt: Date | null): Promise<void>;
+  /**
+   * Makes tasks whose lease ran out (a crash or restart) ready again; returns how many. `all` also takes back
+   * unexpired leases: right for a single embedded process at start-up, wrong when other workers share the store.
+   */
+  recoverTasks(all?: boolean): Promise<number>;
+  /** Earliest time a not-yet-due task becomes ready, for the worker's sleep. */
+  nextTaskAt(): Promise<Date | null>;
+
+  // Callbacks.
+  getDelivery(deliveryId: number): Promise<CallbackDelivery | null>;
+  listDeliveries(smileJobId: number): Promise<CallbackDelivery[]>;
+  recordDeliveryAttempt(deliveryId: number, attempt: Omit<CallbackAttempt, 'attempt'>, outcome: 'delivered' | 'retry' | 'failed'): Promise<void>;
+  /** A new delivery of a job's callback (replay) with its task. */
+  enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+/** Image bytes, addressed by opaque keys the store chooses. */
+export interface BlobStore {
+  put(key: string, data: Buffer): Promise<void>;
+  get(key: string): Promise<Buffer | null>;
+  delete(keys: string[]): Promise<void>;
+}
