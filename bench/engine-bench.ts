@@ -1,0 +1,273 @@
+/**
+ * @file Engine benchmark: SmartSelfie job latency and throughput next to the @vladmandic/human (tfjs-wasm) pipeline
+ * in the same run, plus verification, anti-spoof and burst-liveness accuracy on ../shared. Writes the engine section
+ * of BENCHMARKS.md. `--check` exits 1 when a target of issue 2 is missed.
+ *
+ *   npm run bench -- --data ../shared --jobs 20 [--human-jobs 5] [--workers 2] [--check]
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createEngine, cosineSimilarity, DEFAULT_SETTINGS, type FaceAnalysis, type FaceEngine } from '../src/engine/index.js';
+import { createHumanBaseline } from './human-baseline.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', existsSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json')) ? '' : '..');
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string', default: process.env.LIKENESS_SHARED_DIR ?? path.resolve(repoRoot, '..', 'shared') },
+    jobs: { type: 'string', default: '20' },
+    'human-jobs': { type: 'string', default: '4' },
+    workers: { type: 'string' },
+    selfie: { type: 'string', default: 'img11.jpg' },
+    check: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(repoRoot, 'BENCHMARKS.md') },
+  },
+});
+const dataDir = path.resolve(args.data!);
+const jobs = Math.max(4, Number(args.jobs));
+const humanJobs = Math.max(1, Number(args['human-jobs']));
+const workers = args.workers ? Number(args.workers) : undefined;
+if (!existsSync(path.join(dataDir, 'faces'))) {
+  console.error(`engine-bench: no evaluation data at ${dataDir} (pass --data ../shared)`);
+  process.exit(2);
+}
+
+// The baseline must run offline, like the engine: any network access is a bug.
+globalThis.fetch = async (input: string | URL | Request) => {
+  throw new Error(`benchmark tried to fetch ${String(input instanceof Request ? input.url : input)}`);
+};
+
+const TARGET = { p50Ms: 150, ratio: 5, impostorsAccepted: 0, fnmr: 0.02 };
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const sortNum = (a: number[]) => [...a].sort((x, y) => x - y);
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+const frac = (x: number) => `${(100 * x).toFixed(2)} %`;
+const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+interface Timing { p50: number; p95: number; jobsPerSec: number }
+
+async function timeJobs(run: () => Promise<unknown>, n: number, concurrency: number): Promise<Timing> {
+  const times: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        next++;
+        const t = performance.now();
+        await run();
+        times.push(performance.now() - t);
+      }
+    }),
+  );
+  const total = performance.now() - start;
+  const s = sortNum(times);
+  return { p50: pct(s, 50), p95: pct(s, 95), jobsPerSec: (1000 * n) / total };
+}
+
+/** Area under the ROC curve (Mann–Whitney U) and the equal error rate, from genuine and impostor scores. */
+function rocStats(genuine: number[], impostor: number[]): { auc: number; eer: number } {
+  let wins = 0;
+  for (const g of genuine) for (const i of impostor) wins += g > i ? 1 : g === i ? 0.5 : 0;
+  const auc = wins / (genuine.length * impostor.length);
+  let eer = 1;
+  let gap = Infinity;
+  for (const t of sortNum([...genuine, ...impostor])) {
+    const fnmr = genuine.filter((g) => g < t).length / genuine.length;
+    const fmr = impostor.filter((i) => i >= t).length / impostor.length;
+    if (Math.abs(fnmr - fmr) < gap) {
+      gap = Math.abs(fnmr - fmr);
+      eer = (fnmr + fmr) / 2;
+    }
+  }
+  return { auc, eer };
+}
+
+async function verification(engine: FaceEngine, threshold: number) {
+  const rows = readFileSync(path.join(dataDir, 'faces', 'identities.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const labelled = rows.filter(([, id]) => id);
+  const analyses: { file: string; id: string; a: FaceAnalysis }[] = await Promise.all(
+    labelled.map(async ([file, id]) => ({ file, id, a: await engine.analyze(await readFile(path.join(dataDir, 'faces', file))) })),
+  );
+  const noFace = analyses.filter((x) => !x.a.embedding).map((x) => x.file);
+  const qualityFailures = analyses.filter((x) => x.a.embedding && !x.a.quality.ok).map((x) => `${x.file} (${x.a.quality.reasons.join(', ')})`);
+  // Every image with a face takes part (quality failures included and listed): the figures are about the matcher.
+  const usable = analyses.filter((x) => x.a.embedding);
+  const genuine: { s: number; pair: string }[] = [];
+  const impostor: { s: number; pair: string }[] = [];
+  for (let i = 0; i < usable.length; i++) {
+    for (let j = i + 1; j < usable.length; j++) {
+      const s = cosineSimilarity(usable[i].a.embedding!, usable[j].a.embedding!);
+      (usable[i].id === usable[j].id ? genuine : impostor).push({ s, pair: `${usable[i].file}/${usable[j].file}` });
+    }
+  }
+  genuine.sort((p, q) => p.s - q.s);
+  impostor.sort((p, q) => q.s - p.s);
+  const { auc, eer } = rocStats(genuine.map((g) => g.s), impostor.map((i) => i.s));
+  const falseNonMatches = genuine.filter((g) => g.s < threshold);
+  const falseMatches = impostor.filter((i) => i.s >= threshold);
+  return {
+    images: labelled.length, genuinePairs: genuine.length, impostorPairs: impostor.length, auc, eer,
+    fnmr: falseNonMatches.length / genuine.length, fmr: falseMatches.length / impostor.length,
+    falseNonMatches, falseMatches, weakestGenuine: genuine.slice(0, 3), strongestImpostor: impostor.slice(0, 3),
+    noFace, qualityFailures,
+  };
+}
+
+async function antiSpoof(engine: FaceEngine) {
+  const dir = path.join(dataDir, 'spoof');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort() : [];
+  return Promise.all(
+    files.map(async (file) => {
+      const r = await engine.liveness(await readFile(path.join(dir, file)), []);
+      const expectLive = file.startsWith('real');
+      return { file, live: r.live, score: r.spoofScore, ok: r.live === expectLive, expected: expectLive ? 'accepted' : 'rejected' };
+    }),
+  );
+}
+
+async function bursts(engine: FaceEngine) {
+  const dir = path.join(dataDir, 'bursts');
+  const names = existsSync(dir) ? readdirSync(dir).filter((d) => /^(live|still)-/.test(d)).sort() : [];
+  const out = [];
+  for (const name of names) {
+    const files = readdirSync(path.join(dir, name)).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort();
+    const frames = await Promise.all(files.map((f) => readFile(path.join(dir, name, f))));
+    // The first frame stands in for the selfie; all frames are the liveness burst.
+    const r = await engine.liveness(frames[0], frames);
+    const expectLive = name.startsWith('live');
+    out.push({ name, live: r.live, score: r.score, reasons: r.reasons, motion: r.motion, ok: r.live === expectLive });
+  }
+  return out;
+}
+
+function machine(): string {
+  const pkgVersion = (name: string) => {
+    try {
+      return JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')).version as string;
+    } catch {
+      return '?';
+    }
+  };
+  return [
+    `- CPU: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores (available parallelism ${os.availableParallelism()})`,
+    `- RAM: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()} ${os.arch()}`,
+    `- Node ${process.version}; onnxruntime-node ${pkgVersion('onnxruntime-node')}; sharp ${pkgVersion('sharp')}`,
+    `- Date: ${new Date().toISOString()}`,
+  ].join('\n');
+}
+
+function writeSection(file: string, body: string): void {
+  const start = '<!-- engine:start -->';
+  const end = '<!-- engine:end -->';
+  const section = `${start}\n${body.trim()}\n${end}`;
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Likeness benchmarks\n\nGenerated by the benchmarks; each section is rewritten by its own benchmark.\n';
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  text = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + end.length) : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(file, text);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const selfieFile = path.join(dataDir, 'faces', args.selfie!);
+const selfie = await readFile(selfieFile);
+const burstDir = path.join(dataDir, 'bursts', 'live-1');
+const frames = await Promise.all(readdirSync(burstDir).sort().slice(0, 8).map((f) => readFile(path.join(burstDir, f))));
+const largeSelfieFile = path.join(dataDir, 'faces', 'img1.jpg');
+const largeSelfie = existsSync(largeSelfieFile) ? await readFile(largeSelfieFile) : null;
+
+console.log(`engine-bench: ${jobs} jobs per engine setting, ${humanJobs} human jobs; selfie ${args.selfie}, 8 frames of bursts/live-1`);
+let t0 = performance.now();
+const engine = await createEngine({ workers });
+const startupMs = performance.now() - t0;
+const job = (s: Buffer) => () => engine.smartSelfie({ selfie: s, liveness: frames });
+for (let i = 0; i < 4; i++) await job(selfie)();
+const c1 = await timeJobs(job(selfie), jobs, 1);
+const c2 = await timeJobs(job(selfie), jobs, 2);
+const large = largeSelfie ? await timeJobs(job(largeSelfie), Math.max(4, jobs >> 2), 1) : null;
+const engineRssMb = maxRssMb();
+console.log(`engine: p50 ${ms(c1.p50)}, p95 ${ms(c1.p95)}, ${c1.jobsPerSec.toFixed(2)} jobs/s (c=1); ${c2.jobsPerSec.toFixed(2)} jobs/s (c=2)`);
+
+t0 = performance.now();
+const ver = await verification(engine, (await engine.compare(selfie, selfie)).threshold);
+const spoof = await antiSpoof(engine);
+const burst = await bursts(engine);
+const accuracyS = (performance.now() - t0) / 1000;
+const threshold = (await engine.compare(selfie, selfie)).threshold;
+await engine.close();
+console.log(`verification: AUC ${ver.auc.toFixed(4)}, EER ${frac(ver.eer)}, FNMR ${frac(ver.fnmr)}, FMR ${frac(ver.fmr)} at ${threshold}`);
+
+t0 = performance.now();
+const human = await createHumanBaseline();
+const humanStartupMs = performance.now() - t0;
+await human.runJob(selfie, frames);
+const h = await timeJobs(() => human.runJob(selfie, frames), humanJobs, 1);
+await human.close();
+const totalRssMb = maxRssMb();
+const ratio = h.p50 / c1.p50;
+console.log(`human: p50 ${ms(h.p50)} (${ratio.toFixed(1)}x the engine's)`);
+
+const checks = [
+  { name: `engine p50 ≤ ${TARGET.p50Ms} ms per SmartSelfie job`, ok: c1.p50 <= TARGET.p50Ms, value: ms(c1.p50) },
+  { name: `≥ ${TARGET.ratio}x faster than human/tfjs-wasm (p50)`, ok: ratio >= TARGET.ratio, value: `${ratio.toFixed(1)}x` },
+  { name: 'no impostor pair accepted at the default threshold', ok: ver.falseMatches.length === 0, value: `${ver.falseMatches.length} of ${ver.impostorPairs}` },
+  { name: `FNMR ≤ ${frac(TARGET.fnmr)} at the default threshold`, ok: ver.fnmr <= TARGET.fnmr, value: frac(ver.fnmr) },
+  ...spoof.map((s) => ({ name: `spoof/${s.file} ${s.expected}`, ok: s.ok, value: `P(real) ${s.score.toFixed(3)}` })),
+  ...burst.map((b) => ({ name: `bursts/${b.name} ${b.name.startsWith('live') ? 'live' : 'not live'}`, ok: b.ok, value: `score ${b.score.toFixed(3)}${b.reasons.length ? ` (${b.reasons.join(', ')})` : ''}` })),
+];
+
+const pair = (x: { s: number; pair: string }) => `${x.pair} ${x.s.toFixed(3)}`;
+const md = `
+## Face engine (\`npm run bench\`)
+
+${machine()}
+
+A SmartSelfie job = 1 selfie (\`faces/${args.selfie}\`) + 8 liveness frames (\`bursts/live-1\`, 640×480): decode, detect,
+landmarks, embedding and quality on every image, anti-spoof on the selfie and ${DEFAULT_SETTINGS.liveness.spoofFrames ? `${DEFAULT_SETTINGS.liveness.spoofFrames} spread frames` : 'every frame'}, burst liveness.
+Engine: ${workers ?? os.availableParallelism()} worker threads, 1 ORT thread each, started in ${ms(startupMs)}. Human: @vladmandic/human on tfjs-wasm
+(${human.backend}), detect + embedding + its anti-spoof per image, one job at a time, started in ${ms(humanStartupMs)}.
+
+| pipeline | p50 | p95 | jobs/s (c=1) | jobs/s (c=2) | jobs timed |
+|---|---|---|---|---|---|
+| Likeness engine | ${ms(c1.p50)} | ${ms(c1.p95)} | ${c1.jobsPerSec.toFixed(2)} | ${c2.jobsPerSec.toFixed(2)} | ${jobs} + ${jobs} |
+${large ? `| Likeness engine, 1382×1868 selfie (\`faces/img1.jpg\`) | ${ms(large.p50)} | ${ms(large.p95)} | ${large.jobsPerSec.toFixed(2)} | – | ${Math.max(4, jobs >> 2)} |\n` : ''}| human 3 / tfjs-wasm | ${ms(h.p50)} | ${ms(h.p95)} | ${h.jobsPerSec.toFixed(2)} | – | ${humanJobs} |
+
+Speed-up (p50): **${ratio.toFixed(1)}×**. Peak RSS: ${engineRssMb.toFixed(0)} MB with the engine (all workers, same process); ${totalRssMb.toFixed(0)} MB after the human baseline also ran.
+
+### Verification on \`faces/\` (${ver.images} labelled photos, main face)
+
+| AUC | EER | default threshold | FNMR | FMR | genuine pairs | impostor pairs |
+|---|---|---|---|---|---|---|
+| ${ver.auc.toFixed(4)} | ${frac(ver.eer)} | ${threshold} | ${frac(ver.fnmr)} (${ver.falseNonMatches.length}) | ${frac(ver.fmr)} (${ver.falseMatches.length}) | ${ver.genuinePairs} | ${ver.impostorPairs} |
+
+Weakest genuine pairs: ${ver.weakestGenuine.map(pair).join('; ')}. Strongest impostor pairs: ${ver.strongestImpostor.map(pair).join('; ')}.
+Photos without a detected face: ${ver.noFace.length ? ver.noFace.join(', ') : 'none'}. Photos failing a quality gate (still compared): ${ver.qualityFailures.length ? ver.qualityFailures.join('; ') : 'none'}.
+
+### Anti-spoof (\`spoof/\`, selfie only) and burst liveness (\`bursts/\`, first frame as the selfie)
+
+| input | result | score |
+|---|---|---|
+${spoof.map((s) => `| spoof/${s.file} | ${s.live ? 'accepted (live)' : 'rejected (spoof)'} | P(real) ${s.score.toFixed(3)} |`).join('\n')}
+${burst.map((b) => `| bursts/${b.name} | ${b.live ? 'live' : `not live (${b.reasons.join(', ')})`} | ${b.score.toFixed(3)}; ranges yaw ${b.motion?.yaw.toFixed(3)}, pitch ${b.motion?.pitch.toFixed(3)}, eye ${b.motion?.eye.toFixed(3)}, mouth ${b.motion?.mouth.toFixed(3)} |`).join('\n')}
+
+### Targets (issue 2)
+
+| target | result | |
+|---|---|---|
+${checks.map((c) => `| ${c.name} | ${c.value} | ${c.ok ? 'met' : '**missed**'} |`).join('\n')}
+
+Accuracy pass took ${accuracyS.toFixed(1)} s. Timings on a shared 2-core machine vary by ±20–30 % between runs.
+`;
+
+writeSection(args.out!, md);
+console.log(md);
+console.log(`engine-bench: wrote ${args.out}`);
+const missed = checks.filter((c) => !c.ok);
+if (args.check && missed.length) {
+  console.error(`engine-bench: ${missed.length} target(s) missed: ${missed.map((c) => c.name).join('; ')}`);
+  process.exit(1);
+}

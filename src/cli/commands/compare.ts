@@ -1,0 +1,38 @@
+/** @file `likeness compare A B [--json]`: are the main faces of two photos the same person? */
+import { Command, Option } from 'commander';
+import { createEngine } from '../../engine/index.js';
+import { action, output } from '../cli-support.js';
+import { imageJson, imageText, parseWorkers, r4, readImageFile, withFileNames } from './engine-command-support.js';
+
+export function compareCommand(): Command {
+  return new Command('compare')
+    .description('compare the main faces of two photos (exit 0 whether or not they match)')
+    .argument('<a>', 'first photo (JPEG, PNG or WebP)')
+    .argument('<b>', 'second photo')
+    .option('--json', 'print one JSON object')
+    .addOption(new Option('--workers <n>', 'inference worker threads').argParser(parseWorkers).default(2))
+    .action(
+      action(async (a: string, b: string, opts: { json?: boolean; workers: number }) => {
+        const [ba, bb] = await Promise.all([readImageFile(a), readImageFile(b)]);
+        const engine = await createEngine({ workers: opts.workers });
+        try {
+          const r = await withFileNames([a, b], () => engine.compare(ba, bb), (i) => engine.analyze([ba, bb][i]));
+          const value = {
+            similarity: r4(r.similarity),
+            match: r.match,
+            threshold: r.threshold,
+            images: [imageJson(a, r.images[0]), imageJson(b, r.images[1])],
+          };
+          output(opts.json, value, () =>
+            [
+              `${r.match ? 'MATCH' : 'NO MATCH'}: similarity ${r.similarity.toFixed(3)} (threshold ${r.threshold})`,
+              imageText(a, r.images[0]),
+              imageText(b, r.images[1]),
+            ].join('\n'),
+          );
+        } finally {
+          await engine.close();
+        }
+      }),
+    );
+}

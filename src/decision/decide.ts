@@ -1,0 +1,124 @@
+/** @file Machine decisions: engine measurements → SmartSelfie outcome, Actions, code and confidence. */
+import type { SmartSelfieMeasurements } from '../engine/types.js';
+import { actionsFor, type CheckStates } from './actions.js';
+import { resultCode, type Outcome } from './result-codes.js';
+import { DEFAULT_THRESHOLDS, passProbability, validateThresholds, verdict, type Verdict } from './thresholds.js';
+import type { Decision, DecisionThresholds, JobKind } from './types.js';
+
+interface Check {
+  name: 'spoof' | 'liveness' | 'match';
+  verdict: Verdict;
+  /** passProbability of this check's score. */
+  p: number;
+  reasons: string[];
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+/** Confidence never claims certainty for a machine result. */
+const asConfidence = (p: number) => round2(Math.min(99.99, Math.max(0, p * 100)));
+
+/**
+ * Order of precedence for a rejection: an unusable selfie first (nothing else can be judged; a selfie that fails a
+ * quality gate and is also clearly a spoof is reported as a spoof), then spoof, liveness,
+ * and for authentication the face comparison. Any failed check rejects; otherwise any check in its review band makes
+ * the result provisional ("Under Review"); otherwise it is approved.
+ */
+export function decide(kind: JobKind, m: SmartSelfieMeasurements, t: DecisionThresholds = DEFAULT_THRESHOLDS): Decision {
+  validateThresholds(t);
+  if (m.selfie.faces === 0 || !m.selfie.embedding) {
+    return rejected(kind, 'no_face', ['no_face'], 100, { selfie: 'fail', liveness: 'not_done', compare: 'not_done' });
+  }
+  if (!m.selfie.quality.ok) {
+    // A recapture often fails a quality gate too (an angled print reads as extreme pose); when anti-spoof is sure,
+    // report the attack: it is what the partner needs to know.
+    if (verdict(m.liveness.spoofScore, t.spoof, t.spoofReviewBand) === 'fail') {
+      const p = passProbability(m.liveness.spoofScore, t.spoof, t.spoofReviewBand);
+      return rejected(kind, 'spoof', ['spoof_detected', ...m.selfie.quality.reasons], asConfidence(1 - p), {
+        selfie: 'fail',
+        liveness: 'fail',
+        compare: 'not_done',
+      });
+    }
+    return rejected(kind, 'poor_quality', [...m.selfie.quality.reasons], 100, { selfie: 'fail', liveness: 'not_done', compare: 'not_done' });
+  }
+
+  const checks: Check[] = [];
+  const l = m.liveness;
+  checks.push({
+    name: 'spoof',
+    verdict: verdict(l.spoofScore, t.spoof, t.spoofReviewBand),
+    p: passProbability(l.spoofScore, t.spoof, t.spoofReviewBand),
+    reasons: ['spoof_detected'],
+  });
+  // The burst score folds in anti-spoof too; that part is judged above with its own band, so only the other
+  // liveness checks (faces, identity, motion, replay) decide here.
+  const otherReasons = l.reasons.filter((r) => r !== 'spoof_detected');
+  checks.push({
+    name: 'liveness',
+    verdict: otherReasons.length ? verdict(l.score, t.liveness, t.livenessReviewBand) : 'pass',
+    p: otherReasons.length ? passProbability(l.score, t.liveness, t.livenessReviewBand) : 1,
+    reasons: otherReasons.length ? otherReasons : ['liveness_failed'],
+  });
+  if (kind === 'authenticate') {
+    const sim = m.match?.similarity ?? -1;
+    checks.push({
+      name: 'match',
+      verdict: m.match ? verdict(sim, t.match, t.matchReviewBand) : 'fail',
+      p: m.match ? passProbability(sim, t.match, t.matchReviewBand) : 0,
+      reasons: m.match ? ['face_mismatch'] : ['no_reference'],
+    });
+  }
+
+  const state = (name: Check['name']): Verdict | 'not_done' => checks.find((c) => c.name === name)?.verdict ?? 'not_done';
+  const combined = (a: Verdict | 'not_done', b: Verdict | 'not_done'): Verdict =>
+    a === 'fail' || b === 'fail' ? 'fail' : a === 'review' || b === 'review' ? 'review' : 'pass';
+  const states: CheckStates = { selfie: 'pass', liveness: combined(state('spoof'), state('liveness')), compare: state('match') };
+
+  const failed = checks.find((c) => c.verdict === 'fail');
+  if (failed) {
+    const outcome: Outcome = failed.name === 'spoof' ? 'spoof' : failed.name === 'liveness' ? 'liveness_failed' : 'not_matching';
+    return rejected(kind, outcome, failed.reasons, asConfidence(1 - failed.p), states);
+  }
+  const inReview = checks.filter((c) => c.verdict === 'review');
+  if (inReview.length) {
+    const row = resultCode(kind, 'provisional');
+    return {
+      category: 'provisional',
+      resultCode: row.code,
+      resultText: row.text,
+      actions: actionsFor(kind, 'provisional', states),
+      confidence: asConfidence(Math.min(...inReview.map((c) => c.p))),
+      jobSuccess: kind === 'enroll',
+      reasons: inReview.map((c) => `${c.name}_near_threshold`),
+      isFinalResult: false,
+      isMachineResult: true,
+    };
+  }
+  const row = resultCode(kind, 'approved');
+  return {
+    category: 'approved',
+    resultCode: row.code,
+    resultText: row.text,
+    actions: actionsFor(kind, 'approved', states),
+    confidence: asConfidence(Math.min(...checks.map((c) => c.p))),
+    jobSuccess: true,
+    reasons: [],
+    isFinalResult: true,
+    isMachineResult: true,
+  };
+}
+
+function rejected(kind: JobKind, outcome: Outcome, reasons: string[], confidence: number, states: CheckStates): Decision {
+  const row = resultCode(kind, outcome);
+  return {
+    category: 'rejected',
+    resultCode: row.code,
+    resultText: row.text,
+    actions: actionsFor(kind, 'rejected', states),
+    confidence,
+    jobSuccess: false,
+    reasons,
+    isFinalResult: true,
+    isMachineResult: true,
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * @file The decision contract: the one place where engine measurements become SmartSelfie outcomes
+ * (Smile ID `Actions`, `ResultCode`/`ResultText`, `ConfidenceValue`).
+ */
+
+export type JobKind = 'enroll' | 'authenticate';
+export type ResultCategory = 'approved' | 'provisional' | 'rejected';
+
+/** Smile ID `Actions` object: key → value, e.g. `Liveness_Check: "Passed"`. Every key is always present. */
+export type Actions = Record<string, string>;
+
+export interface Decision {
+  category: ResultCategory;
+  /** 4-digit Smile ID result code, e.g. "0820". */
+  resultCode: string;
+  resultText: string;
+  actions: Actions;
+  /** Calibrated confidence 0–100 that the outcome is right (for authentication: that it is the same live person). */
+  confidence: number;
+  /** `job_success` in job_status: enrolled / authenticated. */
+  jobSuccess: boolean;
+  /** Machine-readable reasons behind a rejection or a review. */
+  reasons: string[];
+  isFinalResult: boolean;
+  isMachineResult: boolean;
+  /** The reviewer's note, on a decision made by human review. */
+  reviewNote?: string;
+}
+
+export interface DecisionThresholds {
+  /** Cosine similarity at or above which two faces match. */
+  match: number;
+  /** Half-width of the provisional (human review) band around `match`. */
+  matchReviewBand: number;
+  /** Passive anti-spoof P(genuine) at or above which the selfie counts as live. */
+  spoof: number;
+  /** Half-width of the provisional band around `spoof`. */
+  spoofReviewBand: number;
+  /** Burst liveness score at or above which the burst is live. */
+  liveness: number;
+  /** Half-width of the provisional band around `liveness`. */
+  livenessReviewBand: number;
+}

@@ -1,0 +1,93 @@
+/** @file createEngine: the FaceEngine implementation, composing the worker pool with the pure burst and match logic. */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assessBurst } from './burst-liveness.js';
+import type { ImageAnalysis } from './face-analyzer.js';
+import { ImageError } from './image-error.js';
+import { loadManifest } from './manifest.js';
+import { cosineSimilarity } from './math/vector.js';
+import { resolveSettings } from './settings.js';
+import type { CompareResult, EngineOptions, FaceEngine, LivenessResult, SmartSelfieInput, SmartSelfieMeasurements } from './types.js';
+import { WorkerPool } from './worker-pool.js';
+
+export const DEFAULT_MAX_INPUT_PIXELS = 50_000_000;
+
+/** The package's models/ directory, found from this file whether it runs from src/ (tsx) or dist/src/. */
+export function defaultModelsDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'models');
+    if (existsSync(path.join(candidate, 'manifest.json'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('Cannot find the models/ directory (models/manifest.json); pass modelsDir');
+}
+
+/** `count` frame indices spread evenly over n frames, first and last included; every index when count is 0 or ≥ n. */
+export function spoofFrameIndices(n: number, count: number): Set<number> {
+  if (count <= 0 || count >= n) return new Set(Array.from({ length: n }, (_, i) => i));
+  if (count === 1) return new Set([0]);
+  return new Set(Array.from({ length: count }, (_, i) => Math.round((i * (n - 1)) / (count - 1))));
+}
+
+function available(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+export async function createEngine(options: EngineOptions = {}): Promise<FaceEngine> {
+  const settings = resolveSettings(options.settings);
+  const modelsDir = options.modelsDir ?? process.env.LIKENESS_MODELS_DIR ?? defaultModelsDir();
+  await loadManifest(modelsDir, true);
+  const pool = await WorkerPool.start(options.workers ?? available(), {
+    modelsDir,
+    executionProvider: options.executionProvider ?? 'cpu',
+    settings,
+    maxInputPixels: options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS,
+  });
+
+  const run = (bytes: Buffer) => pool.analyze(bytes);
+  /** Liveness frames that cannot be decoded count as frames without a face rather than failing the job. */
+  const runFrame = (bytes: Buffer, spoof: boolean) =>
+    pool.analyze(bytes, spoof ? 'frame' : 'frame-no-spoof').catch((err: unknown) => {
+      if (ImageError.isImageError(err)) return null;
+      throw err;
+    });
+
+  const burst = async (selfie: Buffer, frames: Buffer[]): Promise<[ImageAnalysis, LivenessResult]> => {
+    // The selfie goes first so that it overlaps with the frames instead of trailing them.
+    const spoofed = spoofFrameIndices(frames.length, settings.liveness.spoofFrames);
+    const [s, ...f] = await Promise.all([run(selfie), ...frames.map((b, i) => runFrame(b, spoofed.has(i)))]);
+    return [s, assessBurst(s, f, settings.liveness)];
+  };
+
+  return {
+    async analyze(image) {
+      return (await run(image)).analysis;
+    },
+
+    async compare(a, b): Promise<CompareResult> {
+      const [x, y] = await Promise.all([run(a), run(b)]);
+      const ea = x.analysis.embedding;
+      const eb = y.analysis.embedding;
+      const similarity = ea && eb ? cosineSimilarity(ea, eb) : 0;
+      const match = x.analysis.quality.ok && y.analysis.quality.ok && similarity >= settings.matchThreshold;
+      return { similarity, match, threshold: settings.matchThreshold, images: [x.analysis, y.analysis] };
+    },
+
+    async liveness(selfie, frames) {
+      return (await burst(selfie, frames))[1];
+    },
+
+    async smartSelfie(input: SmartSelfieInput): Promise<SmartSelfieMeasurements> {
+      const start = performance.now();
+      const [s, liveness] = await burst(input.selfie, input.liveness);
+      const emb = s.analysis.embedding;
+      const match = input.reference && emb ? { similarity: cosineSimilarity(input.reference, emb) } : null;
+      return { selfie: s.analysis, liveness, match, elapsedMs: performance.now() - start };
+    },
+
+    close: () => pool.close(),
+  };
+}

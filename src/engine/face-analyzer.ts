@@ -1,0 +1,135 @@
+/** @file The per-image pipeline: decode → detect → main face → landmarks → embedding, anti-spoof and quality. */
+import { headPose, eyeOpenness, fivePoints, mouthOpenness } from './face-signals.js';
+import { decodeImage } from './image/decode.js';
+import { grayRect, laplacianVariance, type RawImage } from './image/raw-image.js';
+import type { ModelManifest } from './manifest.js';
+import type { Box } from './math/nms.js';
+import { pickMainFace } from './main-face.js';
+import { AntiSpoof } from './models/anti-spoof.js';
+import { Detector } from './models/detector.js';
+import { Embedder } from './models/embedder.js';
+import { Landmarker } from './models/landmarker.js';
+import { assessQuality } from './quality.js';
+import type { EngineSettings } from './settings.js';
+import type { SessionOptions } from './backend/onnx.js';
+import type { FaceAnalysis } from './types.js';
+
+/** Size of the grey whole-image thumbnail used to spot replayed (near-identical) frames. */
+export const THUMBNAIL_W = 32;
+export const THUMBNAIL_H = 24;
+
+/**
+ * A selfie is analysed at full working resolution; a liveness frame at the smaller frame size, and
+ * 'frame-no-spoof' skips the anti-spoof model (see LivenessSettings.spoofFrames).
+ */
+export type ImageRole = 'selfie' | 'frame' | 'frame-no-spoof';
+
+export interface ImageAnalysis {
+  analysis: FaceAnalysis;
+  /** Grey THUMBNAIL_W x THUMBNAIL_H thumbnail of the whole upright image (0..255). */
+  thumbnail: Float32Array;
+}
+
+export class FaceAnalyzer {
+  private constructor(
+    private readonly detector: Detector,
+    private readonly landmarker: Landmarker,
+    private readonly embedder: Embedder,
+    private readonly antiSpoof: AntiSpoof,
+    private readonly settings: EngineSettings,
+    private readonly maxInputPixels: number,
+  ) {}
+
+  static async load(manifest: ModelManifest, session: SessionOptions, settings: EngineSettings, maxInputPixels: number): Promise<FaceAnalyzer> {
+    const [d, l, e, a] = await Promise.all([
+      Detector.load(manifest.dir, manifest.detector, session),
+      Landmarker.load(manifest.dir, manifest.landmarks, session),
+      Embedder.load(manifest.dir, manifest.embedding, session),
+      AntiSpoof.load(manifest.dir, manifest.antispoof, session),
+    ]);
+    return new FaceAnalyzer(d, l, e, a, settings, maxInputPixels);
+  }
+
+  /** Rejects with ImageError for unusable input; a usable image without a face resolves with `faces: 0`. */
+  async analyze(bytes: Uint8Array, role: ImageRole = 'selfie'): Promise<ImageAnalysis> {
+    const s = this.settings;
+    const decoded = await decodeImage(bytes, {
+      maxInputPixels: this.maxInputPixels,
+      minSidePx: s.minImageSidePx,
+      maxWorkingSidePx: role === 'selfie' ? s.maxWorkingSidePx : s.maxFrameSidePx,
+    });
+    const img = decoded.image;
+    const thumbnail = grayRect(img, [0, 0, img.width, img.height], THUMBNAIL_W, THUMBNAIL_H);
+    const faces = await this.detector.detect(img);
+    const mainIndex = pickMainFace(faces, img.width, img.height);
+    if (mainIndex < 0) {
+      const quality = assessQuality(
+        { faces: 0, competingFace: false, faceSizePx: 0, brightness: 0, sharpness: 0, yaw: 0, pitch: 0, eyeOpenness: 0 },
+        s.quality,
+      );
+      return {
+        analysis: { width: decoded.width, height: decoded.height, faces: 0, box: null, detectionScore: 0, quality, spoof: null, embedding: null, signals: null },
+        thumbnail,
+      };
+    }
+    const main = faces[mainIndex];
+    const points = await this.landmarker.landmarks(img, main.box);
+    const { embedding, alignedGray } = await this.embedder.embed(img, fivePoints(points));
+    const spoofScore = role === 'frame-no-spoof' ? null : await this.antiSpoof.score(img, main.box);
+    const pose = headPose(points);
+    const eyes = eyeOpenness(points);
+    let brightness = 0;
+    for (const v of alignedGray) brightness += v;
+    brightness /= alignedGray.length;
+    const side = (b: Box) => Math.max(b[2] - b[0], b[3] - b[1]);
+    const alignedW = this.embedder.inputWidth;
+    const competingFace = this.hasCompetingFace(img, faces.map((f) => f.box), mainIndex);
+    const quality = assessQuality(
+      {
+        faces: faces.length,
+        competingFace,
+        faceSizePx: side(main.box) * decoded.scale,
+        brightness,
+        sharpness: laplacianVariance(alignedGray, alignedW, alignedGray.length / alignedW),
+        yaw: pose.yaw,
+        pitch: pose.pitch,
+        eyeOpenness: eyes,
+      },
+      s.quality,
+    );
+    const k = decoded.scale;
+    return {
+      analysis: {
+        width: decoded.width,
+        height: decoded.height,
+        faces: faces.length,
+        box: [main.box[0] * k, main.box[1] * k, main.box[2] * k, main.box[3] * k],
+        detectionScore: main.score,
+        quality,
+        spoof: spoofScore === null ? null : { real: spoofScore >= s.liveness.spoofThreshold, score: spoofScore },
+        embedding,
+        signals: { yaw: pose.yaw, pitch: pose.pitch, eyeOpenness: eyes, mouthOpenness: mouthOpenness(points) },
+      },
+      thumbnail,
+    };
+  }
+
+  /**
+   * A second face of comparable size fails the image only when it is about as sharp as the main face: press and
+   * street photos often hold a large but defocused bystander, which is not a second subject.
+   */
+  private hasCompetingFace(img: RawImage, boxes: Box[], mainIndex: number): boolean {
+    const q = this.settings.quality;
+    const side = (b: Box) => Math.max(b[2] - b[0], b[3] - b[1]);
+    const mainSide = side(boxes[mainIndex]);
+    const comparable = boxes.filter((b, i) => i !== mainIndex && side(b) >= q.secondFaceSizeRatio * mainSide);
+    if (comparable.length === 0) return false;
+    const sharpness = (b: Box) => laplacianVariance(grayRect(img, [b[0], b[1], b[2] - b[0], b[3] - b[1]], 64, 64), 64, 64);
+    const mainSharpness = sharpness(boxes[mainIndex]);
+    return comparable.some((b) => sharpness(b) >= q.bystanderSharpnessRatio * mainSharpness);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.detector.dispose(), this.landmarker.dispose(), this.embedder.dispose(), this.antiSpoof.dispose()]);
+  }
+}

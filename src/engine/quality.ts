@@ -1,0 +1,39 @@
+/** @file Quality gates on the main face: each failed gate adds one stable, machine-readable reason. */
+import type { FaceQuality, QualityReason } from './types.js';
+import type { QualitySettings } from './settings.js';
+
+export interface QualityInputs {
+  faces: number;
+  /** Another face of comparable size that is as sharp as a subject (not a defocused bystander). */
+  competingFace: boolean;
+  faceSizePx: number;
+  brightness: number;
+  sharpness: number;
+  yaw: number;
+  pitch: number;
+  eyeOpenness: number;
+}
+
+export function assessQuality(q: QualityInputs, s: QualitySettings): FaceQuality {
+  const reasons: QualityReason[] = [];
+  if (q.faces === 0) reasons.push('no_face');
+  else {
+    if (q.competingFace) reasons.push('multiple_faces');
+    if (q.faceSizePx < s.minFaceSizePx) reasons.push('face_too_small');
+    if (q.brightness < s.minBrightness) reasons.push('too_dark');
+    if (q.brightness > s.maxBrightness) reasons.push('overexposed');
+    if (q.sharpness < s.minSharpness) reasons.push('blurry');
+    if (Math.abs(q.yaw) > s.maxYaw || Math.abs(q.pitch) > s.maxPitch) reasons.push('extreme_pose');
+    if (q.eyeOpenness < s.minEyeOpenness) reasons.push('eyes_closed');
+  }
+  return {
+    ok: reasons.length === 0,
+    reasons,
+    brightness: q.brightness,
+    sharpness: q.sharpness,
+    faceSizePx: q.faceSizePx,
+    yaw: q.yaw,
+    pitch: q.pitch,
+    eyeOpenness: q.eyeOpenness,
+  };
+}

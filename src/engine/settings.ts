@@ -1,0 +1,129 @@
+/**
+ * @file The engine's tunable thresholds, one documented tree with defaults. Values were chosen from the measurements
+ * in MODELS.md (faces/, spoof/, bursts/ in ../shared plus ENGINE-NOTES.md); change them per deployment, not per call.
+ */
+
+/** Cosine similarity at or above which two faces are the same person (see MODELS.md for how 0.47 was chosen). */
+export const DEFAULT_MATCH_THRESHOLD = 0.47;
+
+/** Passive anti-spoof P(genuine) at or above which a face counts as a live capture. */
+export const DEFAULT_SPOOF_THRESHOLD = 0.5;
+
+export interface QualitySettings {
+  /** Smallest accepted face box side, in pixels of the original image. */
+  minFaceSizePx: number;
+  /** Mean luma (0..255) of the aligned face below which it is too dark, above which overexposed. */
+  minBrightness: number;
+  maxBrightness: number;
+  /** Laplacian variance of the aligned 112x112 grey face below which it is blurry (sharp photos measure 200–4,000). */
+  minSharpness: number;
+  /** |yaw| or |pitch| (0 frontal, ~1 profile) above which the pose is extreme. */
+  maxYaw: number;
+  maxPitch: number;
+  /** Mean eye aspect ratio below which the eyes count as closed (open eyes measured 0.23–0.50). */
+  minEyeOpenness: number;
+  /**
+   * A second face whose box side is at least this fraction of the main face's is "comparable" and fails the image,
+   * unless it is far blurrier than the main face (a defocused bystander, see `bystanderSharpnessRatio`).
+   */
+  secondFaceSizeRatio: number;
+  /** A comparable second face with sharpness below this fraction of the main face's is a defocused bystander. */
+  bystanderSharpnessRatio: number;
+}
+
+export interface LivenessSettings {
+  /** Fraction of liveness frames that must contain a face. */
+  minFaceFraction: number;
+  /** Every frame's face must reach this cosine similarity to the selfie (lower than the match threshold: pose varies). */
+  minFrameSimilarity: number;
+  /**
+   * Motion thresholds: the burst shows natural motion when any range (max − min over frames) reaches its threshold.
+   * A held print measured yaw 0.03, pitch 0.04, eye 0.04, mouth 0.03; a talking face yaw 0.76, pitch 0.37, mouth 0.13.
+   */
+  minYawRange: number;
+  minPitchRange: number;
+  minEyeRange: number;
+  minMouthRange: number;
+  /** Mean absolute grey difference (0..255) of two frame thumbnails below which they are near-identical (replayed). */
+  minFrameDifference: number;
+  /** Aggregated anti-spoof P(genuine) (min of the selfie and the median frame) needed to pass. */
+  spoofThreshold: number;
+  /**
+   * How many liveness frames, evenly spread and always including the first and last, also get the passive
+   * anti-spoof model (0 = every frame, the default). Every frame is checked by default because a replay can be
+   * spliced into part of a burst; a deployment short of CPU may sample (it costs ~10–14 ms of CPU per frame, and
+   * on whole-burst attacks the score is nearly constant: live bursts measured 0.95–1.00, prints ~0). The identity,
+   * motion and face checks always run on every frame.
+   */
+  spoofFrames: number;
+}
+
+export interface EngineSettings {
+  matchThreshold: number;
+  /** Longest side of the working image for a selfie; larger inputs are shrunk by a power of two on decode. */
+  maxWorkingSidePx: number;
+  /**
+   * Longest side of the working image for a liveness frame. Frames only need detection, a loose identity check,
+   * landmarks and anti-spoof; the Smile ID web component sends them at 320x240, so a 640x480 frame is analysed at
+   * that size (shrunk inside the JPEG decoder, and the detector then reads it 1:1).
+   */
+  maxFrameSidePx: number;
+  /** Smallest accepted image side. */
+  minImageSidePx: number;
+  quality: QualitySettings;
+  liveness: LivenessSettings;
+}
+
+export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
+  matchThreshold: DEFAULT_MATCH_THRESHOLD,
+  maxWorkingSidePx: 1280,
+  maxFrameSidePx: 480,
+  minImageSidePx: 48,
+  quality: Object.freeze({
+    minFaceSizePx: 64,
+    minBrightness: 40,
+    maxBrightness: 225,
+    minSharpness: 30,
+    maxYaw: 0.7,
+    maxPitch: 0.6,
+    minEyeOpenness: 0.12,
+    secondFaceSizeRatio: 0.6,
+    bystanderSharpnessRatio: 0.25,
+  }),
+  liveness: Object.freeze({
+    minFaceFraction: 0.75,
+    minFrameSimilarity: 0.3,
+    minYawRange: 0.15,
+    minPitchRange: 0.15,
+    minEyeRange: 0.12,
+    minMouthRange: 0.08,
+    minFrameDifference: 1,
+    spoofThreshold: DEFAULT_SPOOF_THRESHOLD,
+    spoofFrames: 0,
+  }),
+}) as EngineSettings;
+
+export type SettingsOverrides = Partial<Omit<EngineSettings, 'quality' | 'liveness'>> & {
+  quality?: Partial<QualitySettings>;
+  liveness?: Partial<LivenessSettings>;
+};
+
+/** Defaults with `overrides` applied; rejects unknown keys and non-finite numbers so typos fail loudly. */
+export function resolveSettings(overrides: SettingsOverrides = {}): EngineSettings {
+  const check = (obj: object, allowed: object, where: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (!(k in allowed)) throw new Error(`Unknown engine setting ${where}${k}`);
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`Engine setting ${where}${k} must be a finite number`);
+    }
+  };
+  const { quality = {}, liveness = {}, ...top } = overrides;
+  check(top, DEFAULT_SETTINGS, '');
+  check(quality, DEFAULT_SETTINGS.quality, 'quality.');
+  check(liveness, DEFAULT_SETTINGS.liveness, 'liveness.');
+  return {
+    ...DEFAULT_SETTINGS,
+    ...top,
+    quality: { ...DEFAULT_SETTINGS.quality, ...quality },
+    liveness: { ...DEFAULT_SETTINGS.liveness, ...liveness },
+  };
+}
