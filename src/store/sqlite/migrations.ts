@@ -148,6 +148,7 @@ export const MIGRATIONS: readonly Migration[] = [
       -- (the rowid ends every index), so a page is an index range scan, never a sort of the whole table.
       CREATE INDEX jobs_list_category ON jobs (partner_id, environment, result_category, created_at);
       CREATE INDEX jobs_list_type ON jobs (partner_id, environment, job_type, created_at);
+      CREATE INDEX jobs_list_user ON jobs (partner_id, environment, user_id, created_at);
       CREATE INDEX jobs_review_queue ON jobs (partner_id, environment, state, created_at);
     `,
   },

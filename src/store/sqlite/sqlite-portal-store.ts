@@ -51,6 +51,30 @@ function summaryFromRow(r: Row): JobSummary {
   };
 }
 
+/**
+ * One page of a filtered job list, newest first, one row more than the page to tell whether another follows.
+ * Keyset paging on (created_at, smile_job_id) keeps deep pages as cheap as the first.
+ */
+export function jobListQuery(f: JobListFilter, page: { limit: number; after?: JobCursor }): { sql: string; args: unknown[] } {
+  const where = ['partner_id = ?', 'environment = ?'];
+  const args: unknown[] = [f.partnerId, f.environment];
+  const add = (clause: string, ...values: unknown[]) => {
+    where.push(clause);
+    args.push(...values);
+  };
+  if (f.jobType !== undefined) add('job_type = ?', f.jobType);
+  if (f.category === 'pending') add('result_category IS NULL');
+  else if (f.category) add('result_category = ?', f.category);
+  if (f.userId !== undefined) add('user_id = ?', f.userId);
+  if (f.from) add('created_at >= ?', f.from);
+  if (f.to) add('created_at < ?', f.to);
+  if (page.after) add('(created_at, smile_job_id) < (?, ?)', page.after.createdAt, page.after.smileJobId);
+  return {
+    sql: `SELECT ${JOB_SUMMARY_COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, smile_job_id DESC LIMIT ?`,
+    args: [...args, page.limit + 1],
+  };
+}
+
 export class SqlitePortalStore implements PortalStore {
   /** Takes the record store's handle: one database, one connection, migrations already applied. */
   constructor(private readonly db: Db) {}
@@ -150,18 +174,8 @@ export class SqlitePortalStore implements PortalStore {
   }
 
   async listJobs(f: JobListFilter, page: { limit: number; after?: JobCursor }): Promise<JobPage> {
-    const where = ['partner_id = ?', 'environment = ?'];
-    const args: unknown[] = [f.partnerId, f.environment];
-    if (f.jobType !== undefined) (where.push('job_type = ?'), args.push(f.jobType));
-    if (f.category === 'pending') where.push('result_category IS NULL');
-    else if (f.category) (where.push('result_category = ?'), args.push(f.category));
-    if (f.userId !== undefined) (where.push('user_id = ?'), args.push(f.userId));
-    if (f.from) (where.push('created_at >= ?'), args.push(f.from));
-    if (f.to) (where.push('created_at < ?'), args.push(f.to));
-    if (page.after) (where.push('(created_at, smile_job_id) < (?, ?)'), args.push(page.after.createdAt, page.after.smileJobId));
-    const rows = this.db
-      .prepare(`SELECT ${JOB_SUMMARY_COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, smile_job_id DESC LIMIT ?`)
-      .all(...args, page.limit + 1) as Row[];
+    const q = jobListQuery(f, page);
+    const rows = this.db.prepare(q.sql).all(...q.args) as Row[];
     const jobs = rows.slice(0, page.limit).map(summaryFromRow);
     const last = jobs[jobs.length - 1];
     return { jobs, next: rows.length > page.limit && last ? { createdAt: last.createdAt, smileJobId: last.smileJobId } : null };

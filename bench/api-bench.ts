@@ -1,0 +1,197 @@
+/**
+ * @file `npm run bench:api`: SmartSelfie jobs end to end through the HTTPS API (prep_upload → zip PUT → job_status
+ * until complete) against a server in its own process, compared with the engine's own time for the same job in the
+ * same run. Writes the "api" section of BENCHMARKS.md; `--check` exits non-zero when a target is missed.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import JSZip from 'jszip';
+import { createEngine } from '../src/engine/index.js';
+import { generateSignature } from '../src/protocol/signature.js';
+import { flag, machineDescription, markdownTable, percentile, REPO_ROOT, writeBenchmarkSection } from './lib/report.js';
+
+const args = process.argv.slice(2);
+const dataDir = flag(args, 'data') ?? join(REPO_ROOT, '..', 'shared');
+const jobsPerLevel = Number(flag(args, 'jobs') ?? 24);
+const check = args.includes('--check');
+const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+
+const TARGET_OVERHEAD = 0.15;
+const TARGET_STATUS_P99_MS = 20;
+
+const frames = Array.from({ length: 8 }, (_, i) => readFileSync(join(dataDir, 'bursts', 'live-1', `f0${i + 1}.jpg`)));
+const selfie = frames[0];
+
+interface Partner {
+  partner_id: string;
+  production_api_key: string;
+  production_url: string;
+}
+
+class Client {
+  private readonly agent: Agent;
+  constructor(private readonly ca: string) {
+    this.agent = new Agent({ keepAlive: true, maxSockets: 64, ca });
+  }
+  send(method: string, url: string, body: Buffer | string, contentType: string): Promise<{ status: number; body: string; ms: number }> {
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method, agent: this.agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+async function startServerProcess(dir: string): Promise<{ child: ChildProcess; origin: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data', dir, '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const origin = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (https:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  return { child, origin };
+}
+
+async function main() {
+  const machine = machineDescription();
+  console.log(`API benchmark on ${machine}`);
+
+  // 1. The engine's own time for the same job, alone on the machine.
+  const engine = await createEngine();
+  for (let i = 0; i < 3; i++) await engine.smartSelfie({ selfie, liveness: frames });
+  const engineMs: number[] = [];
+  for (let i = 0; i < jobsPerLevel; i++) engineMs.push((await engine.smartSelfie({ selfie, liveness: frames })).elapsedMs);
+  await engine.close();
+  const engineP50 = percentile(engineMs, 50);
+
+  // 2. The server in its own process, driven over HTTPS.
+  const dir = mkdtempSync(join(tmpdir(), 'likeness-bench-api-'));
+  const partner = JSON.parse(execFileSync(process.execPath, [CLI, 'partner', 'create', '--data', dir, '--json'], { encoding: 'utf8' })) as Partner;
+  const { child, origin } = await startServerProcess(dir);
+  const client = new Client(readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8'));
+  const base = `${origin}/v1`;
+  const sign = () => generateSignature(partner.production_api_key, partner.partner_id);
+  const uploadMs: number[] = [];
+  const statusMs: number[] = [];
+  let seq = 0;
+
+  const zipFor = async (params: Record<string, unknown>) => {
+    const zip = new JSZip();
+    zip.file('selfie.jpg', selfie);
+    zip.file(
+      'info.json',
+      JSON.stringify({
+        package_information: { language: 'javascript' },
+        misc_information: { retry: 'false', partner_params: params, smile_client_id: partner.partner_id },
+        id_info: { entered: 'false' },
+        images: [{ image_type_id: 0, image: '', file_name: 'selfie.jpg' }, ...frames.map((f) => ({ image_type_id: 6, image: f.toString('base64'), file_name: '' }))],
+      }),
+    );
+    return zip.generateAsync({ type: 'nodebuffer' });
+  };
+
+  const job = async (): Promise<number> => {
+    const params = { user_id: `bench-u-${++seq}`, job_id: `bench-j-${seq}`, job_type: 4 };
+    const zip = await zipFor(params);
+    const started = performance.now();
+    const prep = await client.send('POST', `${base}/upload`, JSON.stringify({ partner_params: params, smile_client_id: partner.partner_id, ...sign() }), 'application/json');
+    uploadMs.push(prep.ms);
+    if (prep.status !== 200) throw new Error(`prep_upload ${prep.status}: ${prep.body}`);
+    const put = await client.send('PUT', JSON.parse(prep.body).upload_url, zip, 'application/zip');
+    if (put.status !== 200) throw new Error(`upload ${put.status}: ${put.body}`);
+    for (;;) {
+      const st = await client.send('POST', `${base}/job_status`, JSON.stringify({ user_id: params.user_id, job_id: params.job_id, partner_id: partner.partner_id, ...sign() }), 'application/json');
+      statusMs.push(st.ms);
+      if (st.status !== 200) throw new Error(`job_status ${st.status}: ${st.body}`);
+      if (JSON.parse(st.body).job_complete) return performance.now() - started;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  const levels = [1, 4, 16];
+  const rows: (string | number)[][] = [];
+  const perLevel: Record<number, { p50: number; jobsPerSec: number; statusP99: number }> = {};
+  try {
+    await job();
+    for (const c of levels) {
+      uploadMs.length = 0;
+      statusMs.length = 0;
+      const latencies: number[] = [];
+      const total = Math.max(jobsPerLevel, c * 2);
+      let started = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: c }, async () => {
+          while (started < total) {
+            started++;
+            latencies.push(await job());
+          }
+        }),
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      perLevel[c] = { p50: percentile(latencies, 50), jobsPerSec: latencies.length / seconds, statusP99: percentile(statusMs, 99) };
+      rows.push([
+        c,
+        latencies.length,
+        (latencies.length / seconds).toFixed(2),
+        percentile(latencies, 50).toFixed(0),
+        percentile(latencies, 95).toFixed(0),
+        percentile(uploadMs, 50).toFixed(1),
+        percentile(uploadMs, 99).toFixed(1),
+        percentile(statusMs, 50).toFixed(1),
+        percentile(statusMs, 99).toFixed(1),
+      ]);
+      console.log(`concurrency ${c}: ${rows.at(-1)!.join('  ')}`);
+    }
+  } finally {
+    client.close();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const overhead = perLevel[1].p50 / engineP50 - 1;
+  const statusP99 = perLevel[16].statusP99;
+  const results = [
+    { name: `API overhead over the engine's own job time (concurrency 1) ≤ ${TARGET_OVERHEAD * 100} %`, ok: overhead <= TARGET_OVERHEAD, value: `${(overhead * 100).toFixed(1)} %` },
+    { name: `/job_status p99 at concurrency 16 ≤ ${TARGET_STATUS_P99_MS} ms`, ok: statusP99 <= TARGET_STATUS_P99_MS, value: `${statusP99.toFixed(1)} ms` },
+  ];
+  const md = [
+    '## API (`npm run bench:api`)',
+    '',
+    `Machine: ${machine}. Job: enrolment (job_type 4) with 1 selfie + 8 liveness frames (bursts/live-1, 640×480) through prep_upload, zip PUT and job_status polling (5 ms) over HTTPS with keep-alive; server in its own process with default settings. ${jobsPerLevel} jobs per level.`,
+    '',
+    `Engine alone, same job, same run: p50 ${engineP50.toFixed(0)} ms, p95 ${percentile(engineMs, 95).toFixed(0)} ms.`,
+    '',
+    markdownTable(['concurrency', 'jobs', 'jobs/s', 'e2e p50 ms', 'e2e p95 ms', '/upload p50 ms', '/upload p99 ms', '/job_status p50 ms', '/job_status p99 ms'], rows),
+    '',
+    markdownTable(['target', 'measured', 'met'], results.map((r) => [r.name, r.value, r.ok ? 'yes' : '**no**'])),
+  ].join('\n');
+  writeBenchmarkSection('api', md);
+  console.log('\n' + md);
+  const failed = results.filter((r) => !r.ok);
+  if (check && failed.length) {
+    console.error(`bench:api: missed ${failed.map((f) => f.name).join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,73 @@
+/**
+ * @file `likeness partner create|list`: partners and their first API keys, straight in the data directory.
+ */
+import { Command } from 'commander';
+import { openStorage } from '../../app.js';
+import { defaultDataDir } from '../../config/server-config.js';
+import { createPartnerWithKeys, type PartnerWithKeys } from '../../jobs/api-keys.js';
+import { action, output } from '../cli-support.js';
+import { serverOrigin, sidServerUrl } from '../server-address.js';
+
+export function partnerJson(created: PartnerWithKeys, origin: string) {
+  return {
+    partner_id: created.partner.partnerId,
+    name: created.partner.name,
+    sandbox_api_key: created.keys.sandbox,
+    production_api_key: created.keys.production,
+    sandbox_url: sidServerUrl(origin, 'sandbox'),
+    production_url: sidServerUrl(origin, 'production'),
+  };
+}
+
+export function describePartner(p: ReturnType<typeof partnerJson>): string {
+  return [
+    `Partner ID:          ${p.partner_id} (${p.name})`,
+    `Sandbox API key:     ${p.sandbox_api_key}`,
+    `Production API key:  ${p.production_api_key}`,
+    `Sandbox sid_server:  ${p.sandbox_url}`,
+    `Production sid_server: ${p.production_url}`,
+    'The keys are shown once; rotate them with `likeness keys rotate` if lost.',
+  ].join('\n');
+}
+
+export function partnerCommand(): Command {
+  const cmd = new Command('partner').description('manage partners (API clients)');
+  cmd
+    .command('create')
+    .description('create a partner with a sandbox and a production API key')
+    .option('--data <dir>', 'data directory', defaultDataDir())
+    .option('--name <name>', 'partner name', 'Partner')
+    .option('--url <origin>', 'public origin of the server (default: where `likeness serve` last listened)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { data: string; name: string; url?: string; json?: boolean }) => {
+        const { store } = openStorage(opts.data);
+        try {
+          const created = await createPartnerWithKeys(store, opts.name);
+          const json = partnerJson(created, serverOrigin(opts.data, opts.url));
+          output(opts.json, json, () => describePartner(json));
+        } finally {
+          await store.close();
+        }
+      }),
+    );
+  cmd
+    .command('list')
+    .description('list partners')
+    .option('--data <dir>', 'data directory', defaultDataDir())
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { data: string; json?: boolean }) => {
+        const { store } = openStorage(opts.data);
+        try {
+          const partners = await store.listPartners();
+          output(opts.json, partners.map((p) => ({ partner_id: p.partnerId, name: p.name, created_at: p.createdAt })), () =>
+            partners.length ? partners.map((p) => `${p.partnerId}  ${p.name}  (created ${p.createdAt})`).join('\n') : 'No partners yet.',
+          );
+        } finally {
+          await store.close();
+        }
+      }),
+    );
+  return cmd;
+}

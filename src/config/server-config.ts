@@ -1,0 +1,103 @@
+/**
+ * @file The server's configuration tree with documented defaults. Flags and LIKENESS_* environment variables
+ * override the defaults; the result is validated once and frozen.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+export interface ServerConfig {
+  /** Directory holding all state: SQLite database, images, TLS certificate, master key. */
+  dataDir: string;
+  /** HTTPS listen address and port (0 = any free port). */
+  host: string;
+  port: number;
+  /** Base URL clients reach this server at (used in upload_url, image links); default https://<host>:<port>. */
+  publicUrl: string | null;
+  /** PEM files; when absent a self-signed certificate is generated under dataDir/tls. */
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  /** Engine worker threads (default = cores). */
+  engineWorkers: number;
+  /** How many jobs are processed at once by the queue worker. */
+  jobConcurrency: number;
+  /** Lifetime of an upload_url. */
+  uploadUrlTtlMs: number;
+  /** Lifetime of signed image links in job_status. */
+  imageLinkTtlMs: number;
+  /** Largest request body (JSON or zip), in bytes. */
+  bodyLimitBytes: number;
+  /** Callback delivery: request timeout and retry schedule (delays between attempts). */
+  callbackTimeoutMs: number;
+  callbackRetryDelaysMs: number[];
+  /** Accept request signatures whose timestamp is within this window of now (0 = no window; the Python SDK reuses one signature). */
+  signatureMaxAgeMs: number;
+  /** Log level for pino. */
+  logLevel: string;
+}
+
+export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
+  host: '127.0.0.1',
+  port: 8443,
+  publicUrl: null,
+  tlsCertFile: null,
+  tlsKeyFile: null,
+  engineWorkers: availableParallelism(),
+  jobConcurrency: availableParallelism(),
+  uploadUrlTtlMs: 60 * 60_000,
+  imageLinkTtlMs: 15 * 60_000,
+  bodyLimitBytes: 25 * 1024 * 1024,
+  callbackTimeoutMs: 10_000,
+  // About a day of retries: 10 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h.
+  callbackRetryDelaysMs: [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000],
+  signatureMaxAgeMs: 0,
+  logLevel: 'info',
+};
+
+export function defaultDataDir(): string {
+  return resolve(process.env.LIKENESS_DATA ?? '.likeness');
+}
+
+/** Merges overrides over the defaults, checks every value and freezes the result. */
+export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?: string }): Readonly<ServerConfig> {
+  const cfg: ServerConfig = { ...DEFAULTS, ...stripUndefined(overrides), dataDir: resolve(overrides.dataDir ?? defaultDataDir()) };
+  const problems: string[] = [];
+  const intIn = (name: keyof ServerConfig, min: number, max: number) => {
+    const v = cfg[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) problems.push(`${name} must be an integer from ${min} to ${max}, got ${String(v)}`);
+  };
+  intIn('port', 0, 65535);
+  intIn('engineWorkers', 1, 256);
+  intIn('jobConcurrency', 1, 1024);
+  intIn('uploadUrlTtlMs', 1000, 7 * 24 * 3_600_000);
+  intIn('imageLinkTtlMs', 1000, 7 * 24 * 3_600_000);
+  intIn('bodyLimitBytes', 1024, 1024 * 1024 * 1024);
+  intIn('callbackTimeoutMs', 100, 600_000);
+  intIn('signatureMaxAgeMs', 0, 365 * 24 * 3_600_000);
+  if (!Array.isArray(cfg.callbackRetryDelaysMs) || cfg.callbackRetryDelaysMs.some((d) => !Number.isInteger(d) || d < 0)) {
+    problems.push('callbackRetryDelaysMs must be a list of non-negative integers');
+  }
+  if ((cfg.tlsCertFile === null) !== (cfg.tlsKeyFile === null)) problems.push('give both a TLS certificate and its key, or neither');
+  if (cfg.publicUrl !== null && !/^https?:\/\/[^/]+/.test(cfg.publicUrl)) problems.push(`publicUrl must be an http(s) URL, got ${cfg.publicUrl}`);
+  if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return Object.freeze({ ...cfg, publicUrl: cfg.publicUrl?.replace(/\/+$/, '') ?? null });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Reads LIKENESS_* environment variables into overrides. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ServerConfig> {
+  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  return stripUndefined({
+    dataDir: env.LIKENESS_DATA,
+    host: env.LIKENESS_HOST,
+    port: num(env.LIKENESS_PORT),
+    publicUrl: env.LIKENESS_PUBLIC_URL,
+    tlsCertFile: env.LIKENESS_TLS_CERT,
+    tlsKeyFile: env.LIKENESS_TLS_KEY,
+    engineWorkers: num(env.LIKENESS_ENGINE_WORKERS),
+    jobConcurrency: num(env.LIKENESS_JOB_CONCURRENCY),
+    logLevel: env.LIKENESS_LOG_LEVEL,
+  }) as Partial<ServerConfig>;
+}

@@ -1,0 +1,102 @@
+/**
+ * @file The partner admin API, authenticated like every Smile ID call (partner_id + timestamp + signature with the
+ * environment's key): manage enrolled users, rotate the key, replay a job's callback.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { apiError } from '../../errors/api-errors.js';
+import { rotateApiKey } from '../../jobs/api-keys.js';
+import { replayCallback } from '../../jobs/callback-deliverer.js';
+import type { JobContext } from '../../jobs/context.js';
+import { authenticatePartner } from '../../jobs/request-auth.js';
+import { deleteUser, listUsers, setUserActive } from '../../jobs/user-admin.js';
+import type { Environment } from '../../store/types.js';
+
+const signed = {
+  partner_id: { type: ['string', 'number'] },
+  timestamp: { type: ['string', 'number'] },
+  signature: { type: 'string', minLength: 1 },
+} as const;
+
+const userBody = {
+  type: 'object',
+  required: ['partner_id', 'timestamp', 'signature', 'user_id'],
+  properties: { ...signed, user_id: { type: ['string', 'number'], minLength: 1 } },
+} as const;
+
+type Body = Record<string, unknown>;
+
+export const adminRoutes: FastifyPluginAsync<{ ctx: JobContext; environment: Environment }> = async (app, { ctx, environment }) => {
+  const auth = (body: Body) =>
+    authenticatePartner(ctx.store, environment, { partnerId: body.partner_id, timestamp: body.timestamp, signature: body.signature }, ctx.config.signatureMaxAgeMs);
+
+  app.post<{ Body: Body }>(
+    '/users/list',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['partner_id', 'timestamp', 'signature'],
+          properties: { ...signed, limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } },
+        },
+      },
+    },
+    async (req) => {
+      const a = await auth(req.body);
+      return { users: await listUsers(ctx.store, a.partnerId, environment, (req.body.limit as number) ?? 100, (req.body.offset as number) ?? 0) };
+    },
+  );
+  for (const [path, active] of [['/users/deactivate', false], ['/users/reactivate', true]] as const) {
+    app.post<{ Body: Body }>(path, { schema: { body: userBody } }, async (req) => {
+      const a = await auth(req.body);
+      return { user: await setUserActive(ctx.store, a.partnerId, environment, String(req.body.user_id), active) };
+    });
+  }
+  app.post<{ Body: Body }>('/users/delete', { schema: { body: userBody } }, async (req) => {
+    const a = await auth(req.body);
+    return { user: await deleteUser(ctx.store, ctx.blobs, a.partnerId, environment, String(req.body.user_id)) };
+  });
+  app.post<{ Body: Body }>(
+    '/keys/rotate',
+    { schema: { body: { type: 'object', required: ['partner_id', 'timestamp', 'signature'], properties: signed } } },
+    async (req) => {
+      const a = await auth(req.body);
+      return { partner_id: a.partnerId, environment, api_key: await rotateApiKey(ctx.store, a.partnerId, environment) };
+    },
+  );
+  app.post<{ Body: Body }>(
+    '/callbacks/replay',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['partner_id', 'timestamp', 'signature', 'job_id'],
+          properties: { ...signed, job_id: { type: ['string', 'number'] }, callback_url: { type: 'string' } },
+        },
+      },
+    },
+    async (req) => {
+      const a = await auth(req.body);
+      const job = await ctx.store.getJob(a.partnerId, environment, String(req.body.job_id));
+      if (!job) throw apiError('NOT_FOUND', `No job ${String(req.body.job_id)} in the ${environment} environment`);
+      if (!job.result) throw apiError('NOT_FOUND', `Job ${job.jobId} has no result yet`);
+      if (!job.callbackUrl && !req.body.callback_url) throw apiError('MISSING_PARAMETER', 'This job has no callback URL: give callback_url');
+      const url = typeof req.body.callback_url === 'string' ? req.body.callback_url : undefined;
+      return { delivery_id: await replayCallback(ctx, job.smileJobId, url) };
+    },
+  );
+  app.post<{ Body: Body }>(
+    '/callbacks/list',
+    {
+      schema: {
+        body: { type: 'object', required: ['partner_id', 'timestamp', 'signature', 'job_id'], properties: { ...signed, job_id: { type: ['string', 'number'] } } },
+      },
+    },
+    async (req) => {
+      const a = await auth(req.body);
+      const job = await ctx.store.getJob(a.partnerId, environment, String(req.body.job_id));
+      if (!job) throw apiError('NOT_FOUND', `No job ${String(req.body.job_id)} in the ${environment} environment`);
+      const deliveries = await ctx.store.listDeliveries(job.smileJobId);
+      return { deliveries: deliveries.map(({ body: _body, ...d }) => d) };
+    },
+  );
+};

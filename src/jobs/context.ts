@@ -1,0 +1,21 @@
+/**
+ * @file What every use case receives from the composition root: storage, the engine and configuration.
+ */
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config/server-config.js';
+import type { DecisionThresholds } from '../decision/types.js';
+import type { FaceEngine } from '../engine/types.js';
+import type { BlobStore, RecordStore } from '../store/types.js';
+
+export interface JobContext {
+  store: RecordStore;
+  blobs: BlobStore;
+  engine: FaceEngine;
+  config: Readonly<ServerConfig>;
+  thresholds: DecisionThresholds;
+  /** Server secret for capability links (upload URLs, image links, web tokens); never leaves the server. */
+  serverSecret: Buffer;
+  log: Logger;
+  /** Wakes the queue workers when new work is enqueued, so they do not wait for their next poll. */
+  notifyWork(): void;
+}

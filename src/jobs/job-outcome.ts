@@ -1,0 +1,76 @@
+/**
+ * @file Runs the engine on a job's images and records the outcome: decision, enrolment, callback — in one
+ * transaction. Shared by queued (v1 upload) and synchronous (v2) jobs.
+ */
+import { decide, forcedDecision } from '../decision/index.js';
+import type { Decision, JobKind } from '../decision/types.js';
+import { ImageError } from '../engine/index.js';
+import type { SmartSelfieMeasurements } from '../engine/types.js';
+import { isApiError } from '../errors/api-errors.js';
+import type { CompletedJob, JobImage, JobRecord, JobResult } from '../store/types.js';
+import type { JobContext } from './context.js';
+import { callbackFor } from './result-view.js';
+import { jobKind } from './job-types.js';
+import { resultFromDecision } from './job-result.js';
+import { unusableSelfieResult, errorResult } from './special-results.js';
+import { checkUserForJob } from './user-checks.js';
+
+function scoresOf(m: SmartSelfieMeasurements): JobResult['scores'] {
+  return {
+    faces: m.selfie.faces,
+    quality_ok: m.selfie.quality.ok,
+    quality_reasons: m.selfie.quality.reasons.join(',') || null,
+    spoof_score: m.selfie.spoof?.score ?? null,
+    liveness_score: m.liveness.score,
+    liveness_live: m.liveness.live,
+    liveness_reasons: m.liveness.reasons.join(',') || null,
+    liveness_frames: m.liveness.frames,
+    similarity: m.match?.similarity ?? null,
+    engine_ms: Math.round(m.elapsedMs),
+  };
+}
+
+async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: JobImage[]): Promise<CompletedJob> {
+  const selfieImage = images.find((i) => i.role === 'selfie');
+  if (!selfieImage) return { state: 'complete', result: unusableSelfieResult(kind, 'no selfie image (type 0 or 2) was provided') };
+  let reference: Float32Array | undefined;
+  try {
+    const user = await checkUserForJob(ctx.store, job.partnerId, job.environment, job.userId, kind, job.options.allowReenroll);
+    if (kind === 'authenticate') reference = user!.template!;
+  } catch (err) {
+    if (isApiError(err)) return { state: 'complete', result: errorResult(kind, err.code, err.message) };
+    throw err;
+  }
+  const load = async (img: JobImage) => {
+    const data = await ctx.blobs.get(img.blobKey);
+    if (!data) throw new Error(`image ${img.role}-${img.index} of job ${job.smileJobId} is missing from storage`);
+    return data;
+  };
+  const selfie = await load(selfieImage);
+  const liveness = await Promise.all(images.filter((i) => i.role === 'liveness').sort((a, b) => a.index - b.index).map(load));
+  let m: SmartSelfieMeasurements;
+  try {
+    m = await ctx.engine.smartSelfie({ selfie, liveness, reference });
+  } catch (err) {
+    if (err instanceof ImageError) return { state: 'complete', result: unusableSelfieResult(kind, err.message) };
+    throw err;
+  }
+  const decision =
+    job.environment === 'sandbox' && job.options.sandboxResult ? forcedDecision(kind, job.options.sandboxResult) : decide(kind, m, ctx.thresholds);
+  const result = resultFromDecision(decision, scoresOf(m));
+  const outcome: CompletedJob = { state: decision.category === 'provisional' ? 'review' : 'complete', result };
+  if (kind === 'enroll' && decision.category === 'approved' && m.selfie.embedding) {
+    outcome.enrollment = { userId: job.userId, template: m.selfie.embedding, imageKey: selfieImage.blobKey, replace: job.options.allowReenroll };
+  }
+  return outcome;
+}
+
+/** Evaluates the job and stores the outcome (and its callback) atomically; completes the queue task if given. */
+export async function completeJobFromImages(ctx: JobContext, job: JobRecord, images: JobImage[], taskId: number | null): Promise<JobResult> {
+  const kind = jobKind(job.jobType);
+  const outcome = await evaluate(ctx, job, kind, images);
+  outcome.callback = callbackFor(job, outcome.result);
+  await ctx.store.completeJob(job.smileJobId, outcome, taskId);
+  if (outcome.callback) ctx.notifyWork();
+  return outcome.result;
+}

@@ -1,0 +1,69 @@
+/**
+ * @file `POST {base}/job_status`: the signed status of one job, with the user's history and expiring image links
+ * when asked for.
+ */
+import { apiError } from '../errors/api-errors.js';
+import { coerceBoolean } from '../protocol/schemas.js';
+import { buildJobStatusResponse, JOB_STATUS_COMPLETE_CODE, type JobStatusResponse } from '../protocol/result-format.js';
+import type { Environment, JobRecord } from '../store/types.js';
+import type { JobContext } from './context.js';
+import { authenticatePartner } from './request-auth.js';
+import { smileResultOf } from './result-view.js';
+
+/** Likeness's top-level `code` for a job not finished yet (Smile ID documents none). */
+export const JOB_STATUS_PENDING_CODE = '2303';
+
+export interface ImageLinks {
+  /** Absolute, signed, expiring URL of one stored image of a job. */
+  imageUrl(smileJobId: number, role: string, index: number): string;
+}
+
+function pendingText(job: JobRecord): string {
+  if (job.state === 'awaiting_upload') return 'No zip uploaded';
+  return 'Job is being processed';
+}
+
+export async function jobStatus(ctx: JobContext, environment: Environment, body: Record<string, unknown>, links: ImageLinks): Promise<JobStatusResponse> {
+  const auth = await authenticatePartner(
+    ctx.store,
+    environment,
+    { partnerId: body.partner_id, timestamp: body.timestamp, signature: body.signature },
+    ctx.config.signatureMaxAgeMs,
+  );
+  for (const key of ['user_id', 'job_id']) {
+    const v = body[key];
+    if (v === undefined || v === null || v === '') throw apiError('MISSING_PARAMETER', `${key} is required`);
+    if (typeof v !== 'string' && typeof v !== 'number') throw apiError('INVALID_PARAMETER_TYPE', `${key} must be a string`);
+  }
+  const job = await ctx.store.getJob(auth.partnerId, environment, String(body.job_id));
+  if (!job || job.userId !== String(body.user_id)) {
+    throw apiError('NOT_FOUND', `No job ${String(body.job_id)} for user ${String(body.user_id)} in the ${environment} environment`);
+  }
+  const withHistory = coerceBoolean(body.history, 'history');
+  const withImages = coerceBoolean(body.image_links, 'image_links');
+  const complete = job.result !== null;
+  let history;
+  if (withHistory) {
+    const jobs = await ctx.store.listUserJobs(auth.partnerId, environment, job.userId);
+    history = jobs.filter((j) => j.result).map((j) => smileResultOf(j, j.result!));
+  }
+  let imageLinks: Record<string, string> | undefined;
+  if (withImages) {
+    const images = await ctx.store.getJobImages(job.smileJobId);
+    const selfie = images.find((i) => i.role === 'selfie');
+    imageLinks = selfie ? { selfie_image: links.imageUrl(job.smileJobId, 'selfie', 0) } : { error: 'No images stored for this job' };
+    images
+      .filter((i) => i.role === 'liveness')
+      .forEach((i) => (imageLinks![`liveness_image_${i.index + 1}`] = links.imageUrl(job.smileJobId, 'liveness', i.index)));
+  }
+  return buildJobStatusResponse({
+    apiKey: auth.apiKey,
+    partnerId: auth.partnerId,
+    jobComplete: complete,
+    jobSuccess: job.result?.jobSuccess ?? false,
+    code: complete ? JOB_STATUS_COMPLETE_CODE : JOB_STATUS_PENDING_CODE,
+    result: complete ? smileResultOf(job, job.result!) : pendingText(job),
+    history,
+    imageLinks,
+  });
+}

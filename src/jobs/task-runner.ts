@@ -1,0 +1,92 @@
+/**
+ * @file A pool of loops that claim tasks from the durable queue and hand them to a handler. Loops sleep until
+ * notified or until the next scheduled task, and stop cleanly (finishing in-flight tasks) on `stop()`.
+ */
+import type { Logger } from 'pino';
+import type { RecordStore, Task, TaskKind } from '../store/types.js';
+
+export type RunnerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export interface TaskRunnerOptions {
+  name: string;
+  kinds: TaskKind[];
+  concurrency: number;
+  /** A claimed task not finished within this time is considered abandoned and made ready again. */
+  leaseMs: number;
+  /** Longest sleep between polls, so scheduled retries and recovered leases are picked up. */
+  maxIdleMs: number;
+  handle(task: Task): Promise<void>;
+  onError(task: Task, err: unknown): Promise<void>;
+}
+
+export class TaskRunner {
+  state: RunnerState = 'idle';
+  private readonly waiters = new Set<() => void>();
+  private loops: Promise<void>[] = [];
+  private woken = false;
+
+  constructor(
+    private readonly store: RecordStore,
+    private readonly log: Logger,
+    private readonly opts: TaskRunnerOptions,
+  ) {}
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop(i));
+  }
+
+  notify(): void {
+    this.woken = true;
+    for (const wake of this.waiters) wake();
+  }
+
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    this.notify();
+    await Promise.all(this.loops);
+    this.state = 'stopped';
+  }
+
+  private async loop(worker: number): Promise<void> {
+    while (this.state === 'running') {
+      let task: Task | null = null;
+      try {
+        task = await this.store.claimTask(this.opts.kinds, this.opts.leaseMs);
+      } catch (err) {
+        this.log.error({ err, runner: this.opts.name, worker }, 'claiming a task failed');
+      }
+      if (!task) {
+        await this.sleep();
+        continue;
+      }
+      try {
+        await this.opts.handle(task);
+      } catch (err) {
+        this.log.warn({ err, runner: this.opts.name, worker, taskId: task.id, kind: task.kind, attempts: task.attempts }, 'task failed');
+        await this.opts.onError(task, err).catch((e) => this.log.error({ err: e, taskId: task.id }, 'recording a task failure failed'));
+      }
+    }
+  }
+
+  private async sleep(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    const next = await this.store.nextTaskAt().catch(() => null);
+    const delay = Math.max(5, Math.min(this.opts.maxIdleMs, next ? next.getTime() - Date.now() : this.opts.maxIdleMs));
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, delay);
+      this.waiters.add(done);
+    });
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * @file The synchronous mobile endpoints `/v2/smart-selfie-enroll` and `/v2/smart-selfie-authentication`:
+ * header-signed multipart in, the decision out in the same request.
+ */
+import { randomUUID } from 'node:crypto';
+import { apiError } from '../errors/api-errors.js';
+import { buildV2Response, type V2Response, type V2Status } from '../protocol/result-format.js';
+import { extractV2Auth, parseV2Submission, type V2Kind, type V2Request } from '../protocol/v2-multipart.js';
+import { DuplicateJobError, type Environment, type JobImage } from '../store/types.js';
+import type { JobContext } from './context.js';
+import { imageKey } from './image-keys.js';
+import { completeJobFromImages } from './job-outcome.js';
+import { JOB_TYPE } from './job-types.js';
+import { checkCallbackUrl, checkSandboxResult } from './prep-upload.js';
+import { authenticatePartner } from './request-auth.js';
+import { errorResult } from './special-results.js';
+import { checkUserForJob } from './user-checks.js';
+import { callbackFor } from './result-view.js';
+
+const STATUS: Record<'approved' | 'provisional' | 'rejected', V2Status> = { approved: 'approved', provisional: 'pending', rejected: 'rejected' };
+
+export async function runV2Job(ctx: JobContext, environment: Environment, kind: V2Kind, request: V2Request): Promise<V2Response> {
+  const credentials = extractV2Auth(request.headers);
+  const auth = await authenticatePartner(
+    ctx.store,
+    environment,
+    { partnerId: credentials.partnerId, timestamp: credentials.timestamp, signature: credentials.signature },
+    ctx.config.signatureMaxAgeMs,
+  );
+  const sub = parseV2Submission(kind, request);
+  const jobKind = kind === 'enroll' ? 'enroll' : 'authenticate';
+  const jobType = kind === 'enroll' ? JOB_TYPE.ENROLLMENT : JOB_TYPE.AUTHENTICATION;
+  const userId = sub.userId ?? `user-${randomUUID()}`;
+  if (userId.length > 256) throw apiError('INVALID_PARAMETER_TYPE', 'user_id is longer than 256 characters');
+  const jobId = `job-${randomUUID()}`;
+  const callbackUrl = checkCallbackUrl(sub.callbackUrl);
+  const sandboxResult = checkSandboxResult(sub.sandboxResult, environment);
+  await checkUserForJob(ctx.store, auth.partnerId, environment, userId, jobKind, sub.allowNewEnroll);
+
+  const group = randomUUID();
+  const images: (JobImage & { data: Buffer })[] = [
+    { role: 'selfie' as const, index: 0, data: sub.selfie.data },
+    ...sub.liveness.map((img, index) => ({ role: 'liveness' as const, index, data: img.data })),
+  ].map((img) => ({ ...img, blobKey: imageKey(environment, auth.partnerId, group, img.role, img.index) }));
+  let job;
+  try {
+    await Promise.all(images.map((img) => ctx.blobs.put(img.blobKey, img.data)));
+    job = await ctx.store.createJob({
+      partnerId: auth.partnerId,
+      environment,
+      jobId,
+      userId,
+      jobType,
+      callbackUrl,
+      partnerParams: { ...sub.partnerParams, user_id: userId, job_id: jobId, job_type: jobType },
+      options: {
+        useEnrolledImage: false,
+        allowReenroll: sub.allowNewEnroll,
+        sandboxResult,
+        source: 'v2',
+        sourceSdk: credentials.sourceSdk,
+        sourceSdkVersion: credentials.sourceSdkVersion,
+      },
+      uploadTokenHash: null,
+      uploadExpiresAt: null,
+      images: images.map(({ role, index, blobKey }) => ({ role, index, blobKey })),
+    });
+  } catch (err) {
+    await ctx.blobs.delete(images.map((i) => i.blobKey));
+    if (err instanceof DuplicateJobError) throw apiError('JOB_ALREADY_EXISTS');
+    throw err;
+  }
+  let result;
+  try {
+    result = await completeJobFromImages(ctx, job, images, null);
+  } catch (err) {
+    // The job exists: give it a final (system error) result rather than leaving it processing forever.
+    const failed = errorResult(jobKind, '2201', 'System error: the job could not be processed');
+    await ctx.store.completeJob(job.smileJobId, { state: 'complete', result: failed, callback: callbackFor(job, failed) }, null);
+    throw err;
+  }
+  return buildV2Response({
+    code: result.resultCode,
+    message: result.resultText,
+    status: STATUS[result.category],
+    kind,
+    jobId,
+    userId,
+    partnerId: auth.partnerId,
+    partnerParams: Object.fromEntries(Object.entries(job.partnerParams).map(([k, v]) => [k, String(v)])),
+    createdAt: job.createdAt,
+  });
+}

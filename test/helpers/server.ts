@@ -1,0 +1,83 @@
+/**
+ * @file Starts the real Likeness server in-process for a test: HTTPS on a free port, a fresh data directory and a
+ * first partner. Nothing is mocked.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startServer, type RunningServer } from '../../src/app.js';
+import type { ServerConfig } from '../../src/config/server-config.js';
+import type { FaceEngine } from '../../src/engine/types.js';
+import { createPartnerWithKeys } from '../../src/jobs/api-keys.js';
+
+export interface TestServer {
+  server: RunningServer;
+  /** Production `sid_server`: https://127.0.0.1:PORT/v1 */
+  baseUrl: string;
+  /** Sandbox `sid_server`: https://127.0.0.1:PORT/sandbox/v1 */
+  sandboxUrl: string;
+  origin: string;
+  partnerId: string;
+  sandboxKey: string;
+  productionKey: string;
+  caCert: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  engine?: FaceEngine;
+  config?: Partial<ServerConfig>;
+  /** Reuse a data directory (restart tests); it is then not removed on close. */
+  dataDir?: string;
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'likeness-test-'));
+  const certFile = process.env.LIKENESS_TEST_TLS_CERT ?? null;
+  const server = await startServer({
+    config: {
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      engineWorkers: 2,
+      jobConcurrency: 2,
+      tlsCertFile: certFile,
+      tlsKeyFile: process.env.LIKENESS_TEST_TLS_KEY ?? null,
+      callbackRetryDelaysMs: [200, 500, 1000],
+      ...opts.config,
+    },
+    engine: opts.engine,
+    logger: pino({ level: process.env.LIKENESS_TEST_LOG ?? 'silent' }),
+  });
+  const partners = await server.ctx.store.listPartners();
+  let partnerId: string;
+  let sandboxKey: string;
+  let productionKey: string;
+  if (partners.length) {
+    partnerId = partners[0].partnerId;
+    sandboxKey = (await server.ctx.store.getApiKey(partnerId, 'sandbox'))!;
+    productionKey = (await server.ctx.store.getApiKey(partnerId, 'production'))!;
+  } else {
+    const created = await createPartnerWithKeys(server.ctx.store, 'Test partner');
+    partnerId = created.partner.partnerId;
+    sandboxKey = created.keys.sandbox;
+    productionKey = created.keys.production;
+  }
+  return {
+    server,
+    baseUrl: server.sidServer('production'),
+    sandboxUrl: server.sidServer('sandbox'),
+    origin: server.origin,
+    partnerId,
+    sandboxKey,
+    productionKey,
+    caCert: readFileSync(server.tls.certFile, 'utf8'),
+    dataDir,
+    close: async () => {
+      await server.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
