@@ -1,0 +1,91 @@
+/**
+ * @file `likeness user add|list|remove`: partner portal accounts (admin or reviewer), straight in the data directory.
+ */
+import { Command, Option } from 'commander';
+import { openStorage } from '../../app.js';
+import { defaultDataDir } from '../../config/server-config.js';
+import { AccountInputError, createPortalAccount, generatePassword } from '../../portal/accounts.js';
+import { PORTAL_ROLES, DuplicateAccountError, type PortalAccount } from '../../store/portal-types.js';
+import { SqlitePortalStore } from '../../store/sqlite/sqlite-portal-store.js';
+import { action, output } from '../cli-support.js';
+
+async function withPortal<T>(dataDir: string, fn: (s: ReturnType<typeof openStorage>, portal: SqlitePortalStore) => Promise<T>): Promise<T> {
+  const storage = openStorage(dataDir);
+  try {
+    return await fn(storage, new SqlitePortalStore(storage.store.db));
+  } finally {
+    await storage.store.close();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const accountJson = (a: PortalAccount) => ({ email: a.email, partner_id: a.partnerId, role: a.role, created_at: a.createdAt });
+
+export function portalUsersCommand(): Command {
+  const cmd = new Command('user').description('manage partner portal accounts (served under /portal)');
+  cmd
+    .command('add')
+    .description('create a portal account; prints a generated password once unless --password-stdin is given')
+    .option('--data <dir>', 'data directory', defaultDataDir())
+    .requiredOption('--partner <id>', 'partner ID the account belongs to')
+    .requiredOption('--email <email>', 'login email (unique)')
+    .addOption(new Option('--role <role>', 'admin (everything) or reviewer (jobs and review queue)').choices([...PORTAL_ROLES]).makeOptionMandatory())
+    .option('--password-stdin', 'read the password from standard input instead of generating one')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { data: string; partner: string; email: string; role: string; passwordStdin?: boolean; json?: boolean }) => {
+        const generated = !o.passwordStdin;
+        const password = generated ? generatePassword() : await readStdin();
+        const account = await withPortal(o.data, async ({ store }, portal) => {
+          try {
+            return await createPortalAccount(store, portal, { partnerId: o.partner, email: o.email, role: o.role, password });
+          } catch (err) {
+            if (err instanceof AccountInputError || err instanceof DuplicateAccountError) throw new Error(err.message);
+            throw err;
+          }
+        });
+        output(o.json, { ...accountJson(account), ...(generated ? { password } : {}) }, () =>
+          [
+            `Portal account ${account.email} (${account.role}) created for partner ${account.partnerId}.`,
+            generated ? `Password: ${password}\nIt is shown once.` : '',
+            'Log in at https://<server>/portal/login',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+      }),
+    );
+  cmd
+    .command('list')
+    .description('list portal accounts')
+    .option('--data <dir>', 'data directory', defaultDataDir())
+    .option('--partner <id>', 'only this partner')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { data: string; partner?: string; json?: boolean }) => {
+        const accounts = await withPortal(o.data, (_s, portal) => portal.listAccounts(o.partner));
+        output(o.json, accounts.map(accountJson), () =>
+          accounts.length ? accounts.map((a) => `${a.email}  ${a.role}  partner ${a.partnerId}  created ${a.createdAt}`).join('\n') : 'No portal accounts.',
+        );
+      }),
+    );
+  cmd
+    .command('remove')
+    .description('delete a portal account and end its sessions (its audit trail is kept)')
+    .option('--data <dir>', 'data directory', defaultDataDir())
+    .requiredOption('--email <email>', 'login email')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { data: string; email: string; json?: boolean }) => {
+        const removed = await withPortal(o.data, (_s, portal) => portal.deleteAccount(o.email));
+        if (!removed) throw new Error(`no portal account ${o.email}`);
+        output(o.json, { email: o.email, removed: true }, () => `Portal account ${o.email} removed.`);
+      }),
+    );
+  return cmd;
+}

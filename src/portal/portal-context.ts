@@ -1,0 +1,94 @@
+/**
+ * @file What the portal's route modules share: their dependencies, the session of a request, route access rules,
+ * the audit helper and HTML responses.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JobContext } from '../jobs/context.js';
+import type { PortalSession, PortalStore } from '../store/portal-types.js';
+import type { Environment } from '../store/types.js';
+
+export interface PortalDeps {
+  ctx: JobContext;
+  portal: PortalStore;
+  /** URL prefix the portal is mounted at, e.g. `/portal`. */
+  base: string;
+}
+
+/** Per-route access rule (Fastify route `config`): every route needs a session unless `public`. */
+export interface PortalRouteConfig {
+  /** Reachable without a session (login page, static assets). */
+  public?: boolean;
+  /** Admins only; reviewers get 403. */
+  admin?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Access rule of a portal route (see PortalRouteConfig). */
+    portal?: PortalRouteConfig;
+  }
+}
+
+/** Options of a public portal route, and of an admin-only one. */
+export const PUBLIC_ROUTE = { config: { portal: { public: true } } };
+export const ADMIN_ROUTE = { config: { portal: { admin: true } } };
+
+export class PortalHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PortalHttpError';
+  }
+}
+
+const sessions = new WeakMap<FastifyRequest, PortalSession>();
+
+export function attachSession(req: FastifyRequest, session: PortalSession): void {
+  sessions.set(req, session);
+}
+
+export function maybeSessionOf(req: FastifyRequest): PortalSession | null {
+  return sessions.get(req) ?? null;
+}
+
+/** The request's session; the access hook guarantees one on every non-public route. */
+export function sessionOf(req: FastifyRequest): PortalSession {
+  const s = sessions.get(req);
+  if (!s) throw new PortalHttpError(401, 'Log in to continue');
+  return s;
+}
+
+export function routeConfig(req: FastifyRequest): PortalRouteConfig {
+  return req.routeOptions.config?.portal ?? {};
+}
+
+export async function audit(
+  deps: PortalDeps,
+  session: PortalSession,
+  action: string,
+  what: { environment?: Environment | null; target?: string | number | null; detail?: string | null } = {},
+): Promise<void> {
+  await deps.portal.appendAudit({
+    partnerId: session.account.partnerId,
+    accountId: session.account.id,
+    actorEmail: session.account.email,
+    action,
+    environment: what.environment ?? null,
+    target: what.target === undefined || what.target === null ? null : String(what.target),
+    detail: what.detail ?? null,
+  });
+}
+
+export function sendHtml(reply: FastifyReply, body: string, status = 200): FastifyReply {
+  return reply.status(status).type('text/html; charset=utf-8').send(body);
+}
+
+/** Parses a SmileJobID path parameter; anything else is a 404. */
+export function jobIdParam(value: string): number {
+  if (!/^\d{1,10}$/.test(value)) throw new PortalHttpError(404, 'No such job');
+  return Number(value);
+}
+
+export type FormBody = Record<string, string | undefined>;

@@ -1,0 +1,105 @@
+/**
+ * @file The review queue and the review of one job: claim, view (renews the claim), release, decide.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { claimReview, decideReview, releaseReview, ReviewError, type Reviewer } from '../../jobs/human-review.js';
+import type { PortalSession } from '../../store/portal-types.js';
+import type { JobRecord } from '../../store/types.js';
+import { audit, jobIdParam, PortalHttpError, sendHtml, sessionOf, type FormBody, type PortalDeps } from '../portal-context.js';
+import { parseEnv } from '../views/layout.js';
+import { reviewPage, reviewQueuePage } from '../views/review-pages.js';
+
+const QUEUE_PAGE_SIZE = 100;
+
+const STATUS: Record<ReviewError['code'], number> = {
+  not_found: 404,
+  not_in_review: 409,
+  claimed_by_other: 409,
+  not_claimed: 409,
+  invalid_reason: 400,
+  cannot_register: 409,
+};
+
+const reviewerOf = (s: PortalSession): Reviewer => ({ accountId: s.account.id, partnerId: s.account.partnerId });
+
+export function reviewRoutes(app: FastifyInstance, deps: PortalDeps): void {
+  const { ctx, portal, base } = deps;
+
+  async function ownJob(session: PortalSession, id: string): Promise<JobRecord> {
+    const job = await ctx.store.getJobBySmileId(jobIdParam(id));
+    if (!job || job.partnerId !== session.account.partnerId) throw new PortalHttpError(404, 'No such job');
+    return job;
+  }
+
+  async function showReview(reply: FastifyReply, session: PortalSession, job: JobRecord, error?: string, status = 200) {
+    const claim = await portal.getClaim(job.smileJobId, new Date());
+    const view = {
+      job,
+      images: await ctx.store.getJobImages(job.smileJobId),
+      registered: job.jobType === 2 ? await ctx.store.getUser(job.partnerId, job.environment, job.userId) : null,
+      deliveries: [],
+      claim,
+    };
+    return sendHtml(reply, reviewPage(base, session, view, error), status);
+  }
+
+  async function showQueue(reply: FastifyReply, session: PortalSession, env: JobRecord['environment'], notice?: string | null, error?: string, status = 200) {
+    const entries = await portal.listReviewQueue(session.account.partnerId, env, QUEUE_PAGE_SIZE);
+    const total = await portal.countReviewQueue(session.account.partnerId, env);
+    return sendHtml(reply, reviewQueuePage(base, session, env, entries, total, notice, error), status);
+  }
+
+  app.get<{ Querystring: { env?: string; decided?: string; job?: string } }>('/review', async (req, reply) => {
+    const q = req.query;
+    const notice =
+      q.decided && q.job && /^\d+$/.test(q.job) ? `Job ${q.job.padStart(10, '0')} ${q.decided === 'approve' ? 'approved' : 'rejected'}; the final result is sent.` : null;
+    return showQueue(reply, sessionOf(req), parseEnv(q.env), notice);
+  });
+
+  app.post<{ Params: { id: string } }>('/review/:id/claim', async (req, reply) => {
+    const session = sessionOf(req);
+    const job = await ownJob(session, req.params.id);
+    try {
+      await claimReview(ctx, portal, reviewerOf(session), job.smileJobId);
+    } catch (err) {
+      if (err instanceof ReviewError) return showQueue(reply, session, job.environment, null, err.message, STATUS[err.code]);
+      throw err;
+    }
+    await audit(deps, session, 'review.claim', { environment: job.environment, target: job.smileJobId });
+    return reply.redirect(`${base}/review/${job.smileJobId}`, 303);
+  });
+
+  app.get<{ Params: { id: string } }>('/review/:id', async (req, reply) => {
+    const session = sessionOf(req);
+    const job = await ownJob(session, req.params.id);
+    const claim = await portal.getClaim(job.smileJobId, new Date());
+    // Looking at the job keeps one's own claim alive.
+    if (claim?.accountId === session.account.id) await claimReview(ctx, portal, reviewerOf(session), job.smileJobId);
+    await audit(deps, session, 'review.view', { environment: job.environment, target: job.smileJobId });
+    return showReview(reply, session, job);
+  });
+
+  app.post<{ Params: { id: string } }>('/review/:id/release', async (req, reply) => {
+    const session = sessionOf(req);
+    const job = await ownJob(session, req.params.id);
+    await releaseReview(ctx, portal, reviewerOf(session), job.smileJobId);
+    await audit(deps, session, 'review.release', { environment: job.environment, target: job.smileJobId });
+    return reply.redirect(`${base}/review?env=${job.environment}`, 303);
+  });
+
+  app.post<{ Params: { id: string }; Body: FormBody }>('/review/:id/decide', async (req, reply) => {
+    const session = sessionOf(req);
+    const job = await ownJob(session, req.params.id);
+    const decision = req.body?.decision;
+    if (decision !== 'approve' && decision !== 'reject') return showReview(reply, session, job, 'Choose approve or reject.', 400);
+    const reason = req.body?.reason ?? '';
+    try {
+      await decideReview(ctx, portal, reviewerOf(session), job.smileJobId, decision === 'approve', reason);
+    } catch (err) {
+      if (err instanceof ReviewError) return showReview(reply, session, (await ctx.store.getJobBySmileId(job.smileJobId)) ?? job, err.message, STATUS[err.code]);
+      throw err;
+    }
+    await audit(deps, session, 'review.decide', { environment: job.environment, target: job.smileJobId, detail: `${decision}: ${reason.trim()}` });
+    return reply.redirect(`${base}/review?env=${job.environment}&decided=${decision}&job=${job.smileJobId}`, 303);
+  });
+}
