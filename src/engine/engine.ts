@@ -13,6 +13,8 @@ import type { CompareResult, EngineOptions, FaceEngine, LivenessResult, SmartSel
 import { WorkerPool } from './worker-pool.js';
 
 export const DEFAULT_MAX_INPUT_PIXELS = 50_000_000;
+/** Worker threads run below the event loop's priority (see worker.ts), so request handling stays responsive. */
+export const DEFAULT_WORKER_NICENESS = 10;
 
 /** The package's models/ directory, found from this file whether it runs from src/ (tsx) or dist/src/. */
 export function defaultModelsDir(): string {
@@ -45,6 +47,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
     executionProvider: options.executionProvider ?? 'cpu',
     settings,
     maxInputPixels: options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS,
+    niceness: options.workerNiceness ?? DEFAULT_WORKER_NICENESS,
   });
 
   const run = (bytes: Buffer) => pool.analyze(bytes);

@@ -112,6 +112,11 @@ export interface EngineOptions {
   modelsDir?: string;
   /** 'cpu' (default) or 'cuda' when a GPU and onnxruntime's CUDA provider are present. */
   executionProvider?: 'cpu' | 'cuda';
+  /**
+   * Scheduling niceness of the worker threads (default 10; 0 = normal priority). Inference still uses all idle CPU,
+   * but the caller's event loop preempts it. Linux only.
+   */
+  workerNiceness?: number;
   /** Largest accepted image, in pixels (width x height), against decompression bombs. Default 50,000,000. */
   maxInputPixels?: number;
   /** Threshold overrides (match threshold, quality gates, liveness); defaults in settings.ts. */

@@ -8,6 +8,8 @@ export interface WorkerInit {
   executionProvider: 'cpu' | 'cuda';
   settings: EngineSettings;
   maxInputPixels: number;
+  /** Scheduling niceness of the worker threads (0 = normal; Linux only). */
+  niceness: number;
 }
 
 export interface WorkerRequest {

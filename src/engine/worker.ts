@@ -1,4 +1,6 @@
 /** @file Worker-thread entry: loads the models once, then analyses one image per message. */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { FaceAnalyzer } from './face-analyzer.js';
@@ -10,6 +12,22 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 // Parallelism comes from the pool; one libvips thread per worker avoids oversubscribing the cores.
 sharp.concurrency(1);
+lowerThreadPriority(init.niceness);
+
+/**
+ * Inference saturates every core it is given; at a lower priority it still uses all idle CPU, but the process's
+ * event loop (an HTTP server answering job_status, say) preempts it instead of queueing behind it. Linux only:
+ * setpriority() on a thread id changes that thread alone; elsewhere this is a no-op.
+ */
+function lowerThreadPriority(niceness: number): void {
+  if (niceness === 0 || process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, niceness);
+  } catch {
+    // Not permitted or no /proc: run at normal priority.
+  }
+}
 
 try {
   // The parent already verified the model hashes; each worker only parses the manifest.
