@@ -2,7 +2,7 @@
  * @file `npm run bench:api`: SmartSelfie jobs end to end through the HTTPS API (prep_upload → zip PUT → signed
  * callback with the result) against a server in its own process, compared with the engine's own time for the same
  * job in the same run; while it waits, each client also polls job_status as an eager SDK would. Writes the "api"
- * section of BENCHMARKS.md; `--check` exits non-zero when a target is missed.
+ * section of BENCHMARKS.md; `--check` exits 3 when a (speed) target is missed, 1 when the run itself fails.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -38,7 +38,7 @@ interface Partner {
 
 class Client {
   private readonly agent: Agent;
-  constructor(private readonly ca: string) {
+  constructor(ca: string) {
     this.agent = new Agent({ keepAlive: true, maxSockets: 64, ca });
   }
   send(method: string, url: string, body: Buffer | string, contentType: string): Promise<{ status: number; body: string; ms: number }> {
@@ -74,7 +74,7 @@ async function startServerProcess(dir: string): Promise<{ child: ChildProcess; o
 
 async function main() {
   const machine = machineDescription();
-  console.log(`API benchmark on ${machine}`);
+  console.log(`API benchmark on\n${machine}`);
 
   // 1. The engine's own time for the same job, alone on the machine.
   const engine = await createEngine();
@@ -226,7 +226,9 @@ async function main() {
   const md = [
     '## API (`npm run bench:api`)',
     '',
-    `Machine: ${machine}. Job: enrolment (job_type 4) with 1 selfie + 8 liveness frames (bursts/live-1, 640×480) through prep_upload and zip PUT over HTTPS with keep-alive until the signed callback with the result arrives (end to end, e2e); while waiting each client polls job_status every ${POLL_INTERVAL_MS} ms, and confirms the result with one more job_status after the callback. Server in its own process with default settings; client in this process. ${jobsPerLevel} jobs per level (at least 2 per client).`,
+    machine,
+    '',
+    `Job: enrolment (job_type 4) with 1 selfie + 8 liveness frames (bursts/live-1, 640×480) through prep_upload and zip PUT over HTTPS with keep-alive until the signed callback with the result arrives (end to end, e2e); while waiting each client polls job_status every ${POLL_INTERVAL_MS} ms, and confirms the result with one more job_status after the callback. Server in its own process with default settings; client in this process. ${jobsPerLevel} jobs per level (at least 2 per client).`,
     '',
     `Engine alone, same job, same run: p50 ${engineP50.toFixed(0)} ms, p95 ${percentile(engineMs, 95).toFixed(0)} ms.`,
     '',
@@ -239,7 +241,8 @@ async function main() {
   const failed = results.filter((r) => !r.ok);
   if (check && failed.length) {
     console.error(`bench:api: missed ${failed.map((f) => f.name).join('; ')}`);
-    process.exitCode = 1;
+    // Both targets are speed targets: 3 tells CI that behaviour held (see .ci/run).
+    process.exitCode = 3;
   }
 }
 

@@ -2,7 +2,7 @@
  * @file Shared benchmark reporting: percentiles, a Markdown table, the machine description, and writing one
  * section of BENCHMARKS.md without touching the others.
  */
-import { cpus, totalmem } from 'node:os';
+import { arch, availableParallelism, cpus, release, totalmem, type } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +26,21 @@ export function markdownTable(header: string[], rows: (string | number)[][]): st
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** The machine, as a Markdown list: CPU, memory, OS, Node and the native runtimes that set the speed. */
 export function machineDescription(): string {
-  const cpu = cpus();
-  return `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}`;
+  const pkgVersion = (name: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return '?';
+    }
+  };
+  return [
+    `- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores (available parallelism ${availableParallelism()})`,
+    `- RAM: ${(totalmem() / 2 ** 30).toFixed(1)} GiB; ${type()} ${release()} ${arch()}`,
+    `- Node ${process.version}; onnxruntime-node ${pkgVersion('onnxruntime-node')}; sharp ${pkgVersion('sharp')}`,
+    `- Date: ${new Date().toISOString()}`,
+  ].join('\n');
 }
 
 /** Replaces (or appends) the section between `<!-- name:start -->` and `<!-- name:end -->` in BENCHMARKS.md. */

@@ -80,28 +80,8 @@ export const ZIP_CORRUPT = entry('0903', 'Zip Corrupt - Rejected', 'rejected', '
 /** verified: the strict-setting spoof code, for deployments that opt into it. */
 export const POSSIBLE_SPOOF_STRICT = entry('0907', 'FAIL - Possible Spoof - Strict Setting - Rejected', 'rejected', 'verified');
 
-/** Every SmartSelfie `Actions` key (PROTOCOL.md §7.3): Likeness always returns all of them. */
-export const ACTION_KEYS = Object.freeze([
-  'Liveness_Check',
-  'Register_Selfie',
-  'Selfie_Provided',
-  'Selfie_Check',
-  'Selfie_To_Registered_Selfie_Compare',
-  'Update_Registered_Selfie_On_File',
-  'Human_Review_Compare',
-  'Human_Review_Liveness_Check',
-  'Human_Review_Selfie_Check',
-  'Human_Review_Update_Selfie',
-  'Verify_ID_Number',
-  'Return_Personal_Info',
-  'Selfie_To_ID_Authority_Compare',
-  'Selfie_To_ID_Card_Compare',
-  'Document_Check',
-  'Human_Review_Document_Check',
-  'Verify_Document',
-] as const);
-
-export type ActionKey = (typeof ACTION_KEYS)[number];
+/** Every SmartSelfie `Actions` key (PROTOCOL.md §7.3): Likeness always returns all of them. The wire format owns the list. */
+export { ACTION_KEYS, type ActionKey } from '../protocol/result-format.js';
 
 /** The `Actions` values Likeness uses (a subset of the documented ones). */
 export const ACTION = Object.freeze({

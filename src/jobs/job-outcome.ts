@@ -3,7 +3,7 @@
  * transaction. Shared by queued (v1 upload) and synchronous (v2) jobs.
  */
 import { decide, forcedDecision } from '../decision/index.js';
-import type { Decision, JobKind } from '../decision/types.js';
+import type { JobKind } from '../decision/types.js';
 import { ImageError } from '../engine/index.js';
 import type { SmartSelfieMeasurements } from '../engine/types.js';
 import { isApiError } from '../errors/api-errors.js';

@@ -243,8 +243,9 @@ describe.skipIf(!HAS_SHARED)('likeness/client against the real server', () => {
 
     it('rejects like the official SDK on a server error, with err.response.data', async () => {
       const api = new WebApi(ts.partnerId, null, ts.productionKey, ts.baseUrl);
-      const err = await api.submit_job({ user_id: uid('none'), job_id: uid('none'), job_type: 2 }, [{ image_type_id: 0, image: sharedPath('faces', 'img3.jpg') }], {}, { return_job_status: true })
-        .catch((e: { response: { status: number; data: { code: string } } }) => e);
+      const err = (await api
+        .submit_job({ user_id: uid('none'), job_id: uid('none'), job_type: 2 }, [{ image_type_id: 0, image: sharedPath('faces', 'img3.jpg') }], {}, { return_job_status: true })
+        .catch((e: unknown) => e)) as { response: { status: number; data: { code: string } } };
       expect(err.response.status).toBe(404);
       expect(err.response.data.code).toBe('2210');
     });

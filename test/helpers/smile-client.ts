@@ -74,7 +74,7 @@ export async function jobZip(
 }
 
 export async function putZip(uploadUrl: string, zip: Buffer): Promise<RawResponse> {
-  const res = await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'application/zip' }, body: zip });
+  const res = await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'application/zip' }, body: new Uint8Array(zip) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }

@@ -13,7 +13,7 @@ import { generateSignature } from '../../src/protocol/signature.js';
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { burstFrames, HAS_SHARED, sharedFile } from '../helpers/shared-data.js';
-import { jobStatus, jobZip, postJson, prepUpload, putZip, signed, waitForJob } from '../helpers/smile-client.js';
+import { jobZip, postJson, prepUpload, putZip, signed, waitForJob } from '../helpers/smile-client.js';
 import { join } from 'node:path';
 
 let engine: FaceEngine;
@@ -146,8 +146,8 @@ describe.skipIf(!HAS_SHARED)('v2 synchronous endpoints', () => {
   };
   const form = (selfie: Buffer, liveness: Buffer[], fields: Record<string, string>) => {
     const f = new FormData();
-    f.append('selfie_image', new Blob([selfie], { type: 'image/jpeg' }), 'selfie.jpg');
-    for (const frame of liveness) f.append('liveness_images', new Blob([frame], { type: 'image/jpeg' }), 'liveness.jpg');
+    f.append('selfie_image', new Blob([new Uint8Array(selfie)], { type: 'image/jpeg' }), 'selfie.jpg');
+    for (const frame of liveness) f.append('liveness_images', new Blob([new Uint8Array(frame)], { type: 'image/jpeg' }), 'liveness.jpg');
     for (const [k, v] of Object.entries(fields)) f.append(k, v);
     return f;
   };

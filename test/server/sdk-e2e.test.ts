@@ -9,7 +9,7 @@ import { createEngine } from '../../src/engine/index.js';
 import type { FaceEngine } from '../../src/engine/types.js';
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { burstFrames, HAS_SHARED, SHARED_MISSING, sharedFile, sharedPath } from '../helpers/shared-data.js';
+import { burstFrames, HAS_SHARED, sharedFile, sharedPath } from '../helpers/shared-data.js';
 
 const { WebApi, Signature } = smileIdentityCore as unknown as {
   WebApi: new (partnerId: string, callback: string | null, apiKey: string, sidServer: string | number) => any;
