@@ -121,9 +121,10 @@ describe.skipIf(!HAS_CHROMIUM)(`portal in headless Chromium${SKIPPED}`, () => {
     await page.waitForURL(`**/portal/review/${smileJobId}`);
     await expect.poll(() => page.getByAltText('Selfie submitted with this job').count()).toBe(1);
     expect(await page.locator('.frames img').count()).toBe(frames.length - 1);
-    // Every image shown actually loaded through the session.
-    const broken = await page.evaluate(() => [...document.images].filter((i) => !i.complete || i.naturalWidth === 0).length);
-    expect(broken).toBe(0);
+    // Every image shown actually loaded through the session (they load after the page: wait for them to settle).
+    await page.waitForFunction(() => [...document.images].every((i) => i.complete), undefined, { timeout: 30_000 });
+    const broken = await page.evaluate(() => [...document.images].filter((i) => i.naturalWidth === 0).map((i) => i.alt));
+    expect(broken).toEqual([]);
     await expectLabelled(page);
     await shot(page, 'review-job');
 
