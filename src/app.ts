@@ -21,14 +21,18 @@ import type { JobContext } from './jobs/context.js';
 import { processJobFailed, processJobTask } from './jobs/job-processor.js';
 import { TaskRunner } from './jobs/task-runner.js';
 import { LocalDirBlobStore } from './store/blob/local-dir-blob-store.js';
+import { RecentBlobCache } from './store/blob/recent-blob-cache.js';
 import { SecretBox } from './store/secret-box.js';
 import { SqliteRecordStore } from './store/sqlite/sqlite-record-store.js';
 import { SqlitePortalStore } from './store/sqlite/sqlite-portal-store.js';
-import type { Environment } from './store/types.js';
+import type { BlobStore, Environment } from './store/types.js';
+
+/** Images of the jobs just uploaded, kept in memory for the worker that processes them (about 60 jobs' worth). */
+const RECENT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 
 export interface Storage {
   store: SqliteRecordStore;
-  blobs: LocalDirBlobStore;
+  blobs: BlobStore;
   serverSecret: Buffer;
 }
 
@@ -41,7 +45,7 @@ export function openStorage(dataDir: string): Storage {
   if (!existsSync(serverKeyFile)) writeFileSync(serverKeyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   return {
     store: new SqliteRecordStore(join(dataDir, 'likeness.db'), secrets),
-    blobs: new LocalDirBlobStore(join(dataDir, 'images')),
+    blobs: new RecentBlobCache(new LocalDirBlobStore(join(dataDir, 'images')), RECENT_IMAGE_CACHE_BYTES),
     serverSecret: Buffer.from(readFileSync(serverKeyFile, 'utf8').trim(), 'base64'),
   };
 }

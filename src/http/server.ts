@@ -2,7 +2,7 @@
  * @file The Fastify application: Smile ID routes per environment, the upload and image capabilities, the admin API,
  * health and metrics. Pure wiring; behaviour lives in the job layer.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { JobContext } from '../jobs/context.js';
 import { portalRoutes } from '../portal/portal-routes.js';
@@ -35,7 +35,8 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal }
     ...(https ? { https } : {}),
     bodyLimit: ctx.config.bodyLimitBytes,
     loggerInstance: ctx.log.child({ component: 'http' }),
-    disableRequestLogging: true,
+    // Per-request logs would carry URLs with upload capabilities; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
