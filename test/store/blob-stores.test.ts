@@ -15,7 +15,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('LocalDirBlobStore', () => {
-  it('stores, reads and deletes, leaving no temporary files', async () => {
+  it('stores, reads and deletes, leaving nothing else behind', async () => {
     const blobs = new LocalDirBlobStore(dir);
     await blobs.put('production/001/1/selfie-0-ab.img', Buffer.from('jpeg bytes'));
     expect((await blobs.get('production/001/1/selfie-0-ab.img'))!.toString()).toBe('jpeg bytes');
