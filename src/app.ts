@@ -36,15 +36,18 @@ export interface Storage {
   serverSecret: Buffer;
 }
 
-/** Opens (creating on first use) the embedded state under dataDir. Also used by CLI commands that need no server. */
-export function openStorage(dataDir: string): Storage {
+/**
+ * Opens (creating on first use) the embedded state under dataDir. Also used by CLI commands that need no server;
+ * a server passes `backgroundCheckpoints` (see SqliteRecordStore).
+ */
+export function openStorage(dataDir: string, options: { backgroundCheckpoints?: boolean } = {}): Storage {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secretsDir = join(dataDir, 'secrets');
   const secrets = SecretBox.fromFile(join(secretsDir, 'master.key'));
   const serverKeyFile = join(secretsDir, 'server.key');
   if (!existsSync(serverKeyFile)) writeFileSync(serverKeyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   return {
-    store: new SqliteRecordStore(join(dataDir, 'likeness.db'), secrets),
+    store: new SqliteRecordStore(join(dataDir, 'likeness.db'), secrets, options),
     blobs: new RecentBlobCache(new LocalDirBlobStore(join(dataDir, 'images')), RECENT_IMAGE_CACHE_BYTES),
     serverSecret: Buffer.from(readFileSync(serverKeyFile, 'utf8').trim(), 'base64'),
   };
@@ -73,7 +76,7 @@ export interface StartOptions {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const config = buildServerConfig(opts.config);
   const log = opts.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.signature', '*.api_key', '*.image'] });
-  const { store, blobs, serverSecret } = openStorage(config.dataDir);
+  const { store, blobs, serverSecret } = openStorage(config.dataDir, { backgroundCheckpoints: true });
   const ownEngine = !opts.engine;
   let engine: FaceEngine | undefined;
   const runners: TaskRunner[] = [];

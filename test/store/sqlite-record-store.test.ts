@@ -2,7 +2,7 @@
  * @file The embedded store's guarantees: keys encrypted at rest, unique job ids, atomic state changes, a durable
  * queue whose leases survive crashes, and deletion that forgets the biometric data.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -147,5 +147,22 @@ describe('durable queue', () => {
     const again = (await store.claimTask(['process_job'], 60_000))!;
     await store.failTask(again.id, 'gave up', null);
     expect(await store.claimTask(['process_job'], 60_000)).toBeNull();
+  });
+});
+
+describe('background WAL checkpoints (server mode)', () => {
+  it('moves the log into the database off the main connection and leaves an empty log on close', async () => {
+    await store.close();
+    const file = join(dir, 'server.sqlite');
+    store = new SqliteRecordStore(file, box(), { backgroundCheckpoints: true });
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    await store.createPartner('A', { sandbox: 's', production: 'p' });
+    for (let i = 0; i < 50; i++) await store.createJob(newJob('001', `j${i}`, { uploadTokenHash: `h${i}` }));
+    // The checkpoint thread copies committed pages into the main file within about a second.
+    await expect.poll(() => statSync(file).size, { timeout: 5000 }).toBeGreaterThan(8192);
+    await store.close();
+    expect(statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0).toBe(0);
+    store = new SqliteRecordStore(file, box());
+    expect(await store.getJob('001', 'production', 'j49')).not.toBeNull();
   });
 });

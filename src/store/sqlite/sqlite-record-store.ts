@@ -20,6 +20,7 @@ import {
   type TaskKind,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 type Row = Record<string, unknown>;
 
@@ -68,9 +69,16 @@ function jobFromRow(r: Row): JobRecord {
 export class SqliteRecordStore implements RecordStore {
   readonly db: Db;
 
+  private readonly checkpointer: WalCheckpointer | null;
+
+  /**
+   * `backgroundCheckpoints` (for a long-running server): WAL checkpoints run on another thread instead of inside
+   * whichever write crosses SQLite's threshold (see WalCheckpointer). One-off commands keep SQLite's default.
+   */
   constructor(
     file: string,
     private readonly secrets: SecretBox,
+    options: { backgroundCheckpoints?: boolean } = {},
   ) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -78,6 +86,8 @@ export class SqliteRecordStore implements RecordStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.checkpointer = options.backgroundCheckpoints ? new WalCheckpointer(file) : null;
+    if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
   }
 
   private migrate(): void {
@@ -405,6 +415,8 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.close();
+    if (this.checkpointer) this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
   }
 }
