@@ -1,5 +1,6 @@
 /** @file Builds the Smile ID `Actions` object: every SmartSelfie key, "Not Applicable" where a job does not use it. */
-import { ACTION, ACTION_KEYS, type ActionKey } from './result-codes.js';
+import { buildActions } from '../protocol/result-format.js';
+import { ACTION } from './result-codes.js';
 import type { Actions, JobKind, ResultCategory } from './types.js';
 
 export type CheckState = 'pass' | 'review' | 'fail' | 'not_done';
@@ -16,7 +17,7 @@ const value = (s: CheckState): string =>
 
 /** All keys set to "Not Applicable", for callers to fill in. */
 export function emptyActions(): Actions {
-  return Object.fromEntries(ACTION_KEYS.map((k) => [k, ACTION.notApplicable])) as Record<ActionKey, string>;
+  return buildActions();
 }
 
 /**

@@ -7,7 +7,7 @@ import { coerceBoolean } from '../protocol/schemas.js';
 import { buildJobStatusResponse, JOB_STATUS_COMPLETE_CODE, type JobStatusResponse } from '../protocol/result-format.js';
 import type { Environment, JobRecord } from '../store/types.js';
 import type { JobContext } from './context.js';
-import { authenticatePartner } from './request-auth.js';
+import { authenticateBody } from './request-auth.js';
 import { smileResultOf } from './result-view.js';
 
 /** Likeness's top-level `code` for a job not finished yet (Smile ID documents none). */
@@ -24,12 +24,7 @@ function pendingText(job: JobRecord): string {
 }
 
 export async function jobStatus(ctx: JobContext, environment: Environment, body: Record<string, unknown>, links: ImageLinks): Promise<JobStatusResponse> {
-  const auth = await authenticatePartner(
-    ctx.store,
-    environment,
-    { partnerId: body.partner_id, timestamp: body.timestamp, signature: body.signature },
-    ctx.config.signatureMaxAgeMs,
-  );
+  const auth = await authenticateBody(ctx, environment, body);
   for (const key of ['user_id', 'job_id']) {
     const v = body[key];
     if (v === undefined || v === null || v === '') throw apiError('MISSING_PARAMETER', `${key} is required`);

@@ -10,7 +10,7 @@ import { DuplicateJobError, type Environment, type JobOptions } from '../store/t
 import { newUploadToken } from './capabilities.js';
 import type { JobContext } from './context.js';
 import { checkPartnerParams, jobKind } from './job-types.js';
-import { authenticatePartner } from './request-auth.js';
+import { authenticateBody } from './request-auth.js';
 import { checkUserForJob } from './user-checks.js';
 
 export interface UploadLinks {
@@ -45,12 +45,7 @@ export function checkSandboxResult(value: unknown, environment: Environment): Jo
 }
 
 export async function prepUpload(ctx: JobContext, environment: Environment, body: Record<string, unknown>, links: UploadLinks) {
-  const auth = await authenticatePartner(
-    ctx.store,
-    environment,
-    { partnerId: body.smile_client_id ?? body.partner_id, timestamp: body.timestamp, signature: body.signature },
-    ctx.config.signatureMaxAgeMs,
-  );
+  const auth = await authenticateBody(ctx, environment, body, body.smile_client_id ?? body.partner_id);
   const params = checkPartnerParams(body.partner_params);
   const kind = jobKind(params.job_type);
   const options: JobOptions = {

@@ -5,6 +5,7 @@
 import { apiError } from '../errors/api-errors.js';
 import { verifySignature } from '../protocol/signature.js';
 import type { Environment, RecordStore } from '../store/types.js';
+import type { JobContext } from './context.js';
 
 export interface AuthenticatedPartner {
   partnerId: string;
@@ -30,4 +31,17 @@ export async function authenticatePartner(
     throw apiError('UNAUTHORIZED', 'You are not authorized to do that: the signature does not match this partner\'s key for this environment');
   }
   return { partnerId: id, environment, apiKey };
+}
+
+/**
+ * Authenticates a v1 JSON body, signed with `signature` + `timestamp`. The partner is `partner_id`, except where an
+ * endpoint names it otherwise (prep_upload's `smile_client_id`).
+ */
+export function authenticateBody(
+  ctx: JobContext,
+  environment: Environment,
+  body: Record<string, unknown>,
+  partnerId: unknown = body.partner_id,
+): Promise<AuthenticatedPartner> {
+  return authenticatePartner(ctx.store, environment, { partnerId, timestamp: body.timestamp, signature: body.signature }, ctx.config.signatureMaxAgeMs);
 }

@@ -5,11 +5,11 @@
 import { apiError } from '../errors/api-errors.js';
 import { parseInfoJson, type PartnerParams } from '../protocol/info-json.js';
 import { readUploadZip, UploadZipError } from '../protocol/upload-zip.js';
-import type { JobImage, JobRecord } from '../store/types.js';
+import type { JobRecord } from '../store/types.js';
 import { hashUploadToken } from './capabilities.js';
 import type { JobContext } from './context.js';
 import { callbackFor } from './result-view.js';
-import { imageKey } from './image-keys.js';
+import { withStoredImages, type IncomingImage } from './job-images.js';
 import { jobKind } from './job-types.js';
 import { zipCorruptResult } from './special-results.js';
 
@@ -47,21 +47,12 @@ export async function receiveUpload(ctx: JobContext, token: string, zip: Buffer)
   if (frames.length > MAX_LIVENESS_IMAGES) {
     throw apiError('INVALID_PARAMETER_TYPE', `At most ${MAX_LIVENESS_IMAGES} liveness images are accepted, got ${frames.length}`);
   }
-  const images: (JobImage & { data: Buffer })[] = [
+  const images: IncomingImage[] = [
     ...selfies.slice(0, 1).map((img) => ({ role: 'selfie' as const, index: 0, data: img.data })),
     ...frames.map((img, index) => ({ role: 'liveness' as const, index, data: img.data })),
-  ].map((img) => ({ ...img, blobKey: imageKey(job.environment, job.partnerId, job.smileJobId, img.role, img.index) }));
-
-  try {
-    await Promise.all(images.map((img) => ctx.blobs.put(img.blobKey, img.data)));
-    const accepted = await ctx.store.acceptUpload(
-      job.smileJobId,
-      images.map(({ role, index, blobKey }) => ({ role, index, blobKey })),
-    );
-    if (!accepted) throw apiError('UPLOAD_ALREADY_RECEIVED', 'A zip was already uploaded for this job');
-  } catch (err) {
-    await ctx.blobs.delete(images.map((i) => i.blobKey));
-    throw err;
-  }
+  ];
+  await withStoredImages(ctx, { environment: job.environment, partnerId: job.partnerId, group: job.smileJobId }, images, async (stored) => {
+    if (!(await ctx.store.acceptUpload(job.smileJobId, stored))) throw apiError('UPLOAD_ALREADY_RECEIVED', 'A zip was already uploaded for this job');
+  });
   ctx.notifyWork();
 }

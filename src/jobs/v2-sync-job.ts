@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { apiError } from '../errors/api-errors.js';
 import { buildV2Response, type V2Response, type V2Status } from '../protocol/result-format.js';
 import { extractV2Auth, parseV2Submission, type V2Kind, type V2Request } from '../protocol/v2-multipart.js';
-import { DuplicateJobError, type Environment, type JobImage } from '../store/types.js';
+import { DuplicateJobError, type Environment } from '../store/types.js';
 import type { JobContext } from './context.js';
-import { imageKey } from './image-keys.js';
+import { withStoredImages, type IncomingImage } from './job-images.js';
 import { completeJobFromImages } from './job-outcome.js';
 import { JOB_TYPE } from './job-types.js';
 import { checkCallbackUrl, checkSandboxResult } from './prep-upload.js';
@@ -37,42 +37,41 @@ export async function runV2Job(ctx: JobContext, environment: Environment, kind: 
   const sandboxResult = checkSandboxResult(sub.sandboxResult, environment);
   await checkUserForJob(ctx.store, auth.partnerId, environment, userId, jobKind, sub.allowNewEnroll);
 
-  const group = randomUUID();
-  const images: (JobImage & { data: Buffer })[] = [
-    { role: 'selfie' as const, index: 0, data: sub.selfie.data },
+  const images: IncomingImage[] = [
+    { role: 'selfie', index: 0, data: sub.selfie.data },
     ...sub.liveness.map((img, index) => ({ role: 'liveness' as const, index, data: img.data })),
-  ].map((img) => ({ ...img, blobKey: imageKey(environment, auth.partnerId, group, img.role, img.index) }));
-  let job;
-  try {
-    await Promise.all(images.map((img) => ctx.blobs.put(img.blobKey, img.data)));
-    job = await ctx.store.createJob({
-      partnerId: auth.partnerId,
-      environment,
-      jobId,
-      userId,
-      jobType,
-      callbackUrl,
-      partnerParams: { ...sub.partnerParams, user_id: userId, job_id: jobId, job_type: jobType },
-      options: {
-        useEnrolledImage: false,
-        allowReenroll: sub.allowNewEnroll,
-        sandboxResult,
-        source: 'v2',
-        sourceSdk: credentials.sourceSdk,
-        sourceSdkVersion: credentials.sourceSdkVersion,
-      },
-      uploadTokenHash: null,
-      uploadExpiresAt: null,
-      images: images.map(({ role, index, blobKey }) => ({ role, index, blobKey })),
-    });
-  } catch (err) {
-    await ctx.blobs.delete(images.map((i) => i.blobKey));
-    if (err instanceof DuplicateJobError) throw apiError('JOB_ALREADY_EXISTS');
-    throw err;
-  }
+  ];
+  const { job, stored } = await withStoredImages(ctx, { environment, partnerId: auth.partnerId, group: randomUUID() }, images, async (refs) => {
+    try {
+      const created = await ctx.store.createJob({
+        partnerId: auth.partnerId,
+        environment,
+        jobId,
+        userId,
+        jobType,
+        callbackUrl,
+        partnerParams: { ...sub.partnerParams, user_id: userId, job_id: jobId, job_type: jobType },
+        options: {
+          useEnrolledImage: false,
+          allowReenroll: sub.allowNewEnroll,
+          sandboxResult,
+          source: 'v2',
+          sourceSdk: credentials.sourceSdk,
+          sourceSdkVersion: credentials.sourceSdkVersion,
+        },
+        uploadTokenHash: null,
+        uploadExpiresAt: null,
+        images: refs,
+      });
+      return { job: created, stored: refs };
+    } catch (err) {
+      if (err instanceof DuplicateJobError) throw apiError('JOB_ALREADY_EXISTS');
+      throw err;
+    }
+  });
   let result;
   try {
-    result = await completeJobFromImages(ctx, job, images, null);
+    result = await completeJobFromImages(ctx, job, stored, null);
   } catch (err) {
     // The job exists: give it a final (system error) result rather than leaving it processing forever.
     const failed = errorResult(jobKind, '2201', 'System error: the job could not be processed');

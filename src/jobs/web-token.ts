@@ -7,17 +7,12 @@ import type { Environment } from '../store/types.js';
 import { issueWebToken } from './capabilities.js';
 import type { JobContext } from './context.js';
 import { checkCallbackUrl } from './prep-upload.js';
-import { authenticatePartner } from './request-auth.js';
+import { authenticateBody } from './request-auth.js';
 
 export const WEB_TOKEN_TTL_MS = 60 * 60_000;
 
 export async function webToken(ctx: JobContext, environment: Environment, body: Record<string, unknown>): Promise<TokenResponse> {
-  const auth = await authenticatePartner(
-    ctx.store,
-    environment,
-    { partnerId: body.partner_id, timestamp: body.timestamp, signature: body.signature },
-    ctx.config.signatureMaxAgeMs,
-  );
+  const auth = await authenticateBody(ctx, environment, body);
   for (const key of ['user_id', 'job_id', 'product']) {
     const v = body[key];
     if (v === undefined || v === null || v === '') throw apiError('MISSING_PARAMETER', `${key} is required to get a web token`);

@@ -7,7 +7,7 @@ import { apiError } from '../../errors/api-errors.js';
 import { rotateApiKey } from '../../jobs/api-keys.js';
 import { replayCallback } from '../../jobs/callback-deliverer.js';
 import type { JobContext } from '../../jobs/context.js';
-import { authenticatePartner } from '../../jobs/request-auth.js';
+import { authenticateBody } from '../../jobs/request-auth.js';
 import { deleteUser, listUsers, setUserActive } from '../../jobs/user-admin.js';
 import type { Environment } from '../../store/types.js';
 
@@ -26,8 +26,7 @@ const userBody = {
 type Body = Record<string, unknown>;
 
 export const adminRoutes: FastifyPluginAsync<{ ctx: JobContext; environment: Environment }> = async (app, { ctx, environment }) => {
-  const auth = (body: Body) =>
-    authenticatePartner(ctx.store, environment, { partnerId: body.partner_id, timestamp: body.timestamp, signature: body.signature }, ctx.config.signatureMaxAgeMs);
+  const auth = (body: Body) => authenticateBody(ctx, environment, body);
 
   app.post<{ Body: Body }>(
     '/users/list',
