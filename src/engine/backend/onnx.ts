@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { flushTinyWeights } from './flush-tiny-weights.js';
+import { decodeModel, encodeModel } from './onnx-model.js';
+import { rewritePRelu } from './rewrite-prelu.js';
 
 export interface SessionOptions {
   executionProvider: 'cpu' | 'cuda';
@@ -15,9 +17,19 @@ export interface OnnxModel {
   dispose(): Promise<void>;
 }
 
+/**
+ * The model as the session gets it: the same function, with weights and ops arranged for the provider's fast paths
+ * (the file on disk, whose hash was verified, is never changed).
+ */
+export function prepareModel(bytes: Uint8Array, provider: SessionOptions['executionProvider']): Uint8Array {
+  const model = decodeModel(bytes);
+  flushTinyWeights(model);
+  if (provider === 'cpu') rewritePRelu(model);
+  return encodeModel(model);
+}
+
 export async function loadOnnxModel(file: string, options: SessionOptions): Promise<OnnxModel> {
-  const bytes = new Uint8Array(await readFile(file));
-  flushTinyWeights(bytes);
+  const bytes = prepareModel(new Uint8Array(await readFile(file)), options.executionProvider);
   const session = await ort.InferenceSession.create(bytes, {
     // The shipped models are old PyTorch exports that log warnings on every load; keep errors only.
     logSeverityLevel: 3,
