@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { flushTinyWeights } from '../../src/engine/backend/flush-tiny-weights.js';
 import { prepareModel } from '../../src/engine/backend/onnx.js';
 import { decodeModel, encodeModel, floatTensor, floatValues, onnx } from '../../src/engine/backend/onnx-model.js';
+import { padChannels } from '../../src/engine/backend/pad-channels.js';
 import { rewritePRelu } from '../../src/engine/backend/rewrite-prelu.js';
 import { defaultModelsDir } from '../../src/engine/engine.js';
 
@@ -81,6 +82,60 @@ describe('rewritePRelu', () => {
   });
 });
 
+const conv = (input: string, w: string, b: string, output: string, attrs: Record<string, number[] | number> = {}) =>
+  onnx.NodeProto.create({
+    opType: 'Conv', input: [input, w, b], output: [output],
+    attribute: Object.entries(attrs).map(([name, v]) =>
+      Array.isArray(v)
+        ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
+        : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v })),
+  });
+
+/**
+ * x[1,3,8,8] → Conv 1×1 (3→c) → PRelu → depthwise Conv 3×3 (c) → Relu → Conv 1×1 (c→8) → y: the pattern of
+ * MiniFASNet's blocks, with a channel count that is not a multiple of the vector block when c = 13.
+ */
+function depthwiseBlock(c: number, exposeMiddle = false): Uint8Array {
+  const graph = onnx.GraphProto.create({
+    name: 'depthwise_block',
+    input: [io('x', [1, 3, 8, 8])],
+    output: [io('y', [1, 8, 8, 8]), ...(exposeMiddle ? [io('d', [1, c, 8, 8])] : [])],
+    initializer: [
+      floatTensor('w1', [c, 3, 1, 1], values(c * 3, 1)), floatTensor('b1', [c], values(c, 2)),
+      floatTensor('slope', [c, 1, 1], values(c, 3)),
+      floatTensor('wd', [c, 1, 3, 3], values(c * 9, 4)), floatTensor('bd', [c], values(c, 5)),
+      floatTensor('w2', [8, c, 1, 1], values(8 * c, 6)), floatTensor('b2', [8], values(8, 7)),
+    ],
+    node: [
+      conv('x', 'w1', 'b1', 'z'),
+      onnx.NodeProto.create({ opType: 'PRelu', input: ['z', 'slope'], output: ['p'] }),
+      conv('p', 'wd', 'bd', 'd', { group: c, pads: [1, 1, 1, 1] }),
+      onnx.NodeProto.create({ opType: 'Relu', input: ['d'], output: ['r'] }),
+      conv('r', 'w2', 'b2', 'y'),
+    ],
+  });
+  return encodeModel(onnx.ModelProto.create({ irVersion: 6, opsetImport: [{ domain: '', version: 9 }], graph }));
+}
+
+describe('padChannels', () => {
+  it('pads a 13-channel depthwise block to 16 channels and computes the same values', async () => {
+    const original = depthwiseBlock(13);
+    const model = decodeModel(original);
+    expect(padChannels(model)).toBe(1);
+    const dw = model.graph!.node!.find((n) => n.output![0] === 'd')!;
+    expect(dw.attribute!.find((a) => a.name === 'group')!.i).toBe(16);
+    const padded = encodeModel(model);
+    const x = Float32Array.from(values(3 * 64, 8), (v) => v * 2);
+    const [a, b] = await Promise.all([run(original, x, [1, 3, 8, 8]), run(padded, x, [1, 3, 8, 8])]);
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+  });
+
+  it('leaves blocks alone that are already a multiple of the block or whose channels are visible outside', () => {
+    expect(padChannels(decodeModel(depthwiseBlock(16)))).toBe(0);
+    expect(padChannels(decodeModel(depthwiseBlock(13, true)))).toBe(0);
+  });
+});
+
 describe('flushTinyWeights', () => {
   it('zeroes subnormal and near-zero weights and nothing else', () => {
     const model = decodeModel(convPRelu(4, { dims: [4, 1, 1], values: [1e-30, 1e-40, 0.5, -2e-12] }));
@@ -101,6 +156,7 @@ describe('the shipped models after the CPU rewrites', () => {
       const original = new Uint8Array(readFileSync(path.join(dir, file)));
       const prepared = prepareModel(original, 'cpu');
       expect(opTypes(prepared)).not.toContain('PRelu');
+      if (file === 'fr_liveness.onnx') expect(padChannels(decodeModel(original))).toBeGreaterThan(0);
       const n = dims.reduce((p, q) => p * q, 1);
       const x = Float32Array.from(values(n, 7), (v) => (range === 1 ? v : (v + 1) * 127.5));
       const [a, b] = await Promise.all([run(original, x, dims), run(prepared, x, dims)]);

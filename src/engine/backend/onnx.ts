@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { flushTinyWeights } from './flush-tiny-weights.js';
 import { decodeModel, encodeModel } from './onnx-model.js';
+import { padChannels } from './pad-channels.js';
 import { rewritePRelu } from './rewrite-prelu.js';
 
 export interface SessionOptions {
@@ -24,7 +25,10 @@ export interface OnnxModel {
 export function prepareModel(bytes: Uint8Array, provider: SessionOptions['executionProvider']): Uint8Array {
   const model = decodeModel(bytes);
   flushTinyWeights(model);
-  if (provider === 'cpu') rewritePRelu(model);
+  if (provider === 'cpu') {
+    padChannels(model);
+    rewritePRelu(model);
+  }
   return encodeModel(model);
 }
 
