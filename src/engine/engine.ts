@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assessBurst } from './burst-liveness.js';
-import type { ImageAnalysis } from './face-analyzer.js';
+import type { ImageAnalysis, ImageRole } from './face-analyzer.js';
 import { ImageError } from './image-error.js';
 import { loadManifest } from './manifest.js';
 import { cosineSimilarity } from './math/vector.js';
@@ -51,9 +51,18 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
   });
 
   const run = (bytes: Buffer) => pool.analyze(bytes);
+  /**
+   * In a burst, anti-spoof runs as a task of its own: nine whole-image tasks on two workers leave one worker idle
+   * for the last image, while the short anti-spoof tasks, queued behind them, fill both workers to the end.
+   */
+  const runSplit = async (bytes: Buffer, role: ImageRole): Promise<ImageAnalysis> => {
+    const { spoofInput, ...result } = await pool.analyze(bytes, role, true);
+    if (spoofInput) result.analysis.spoof = await pool.scoreSpoof(spoofInput);
+    return result;
+  };
   /** Liveness frames that cannot be decoded count as frames without a face rather than failing the job. */
   const runFrame = (bytes: Buffer, spoof: boolean) =>
-    pool.analyze(bytes, spoof ? 'frame' : 'frame-no-spoof').catch((err: unknown) => {
+    runSplit(bytes, spoof ? 'frame' : 'frame-no-spoof').catch((err: unknown) => {
       if (ImageError.isImageError(err)) return null;
       throw err;
     });
@@ -61,7 +70,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
   const burst = async (selfie: Buffer, frames: Buffer[]): Promise<[ImageAnalysis, LivenessResult]> => {
     // The selfie goes first so that it overlaps with the frames instead of trailing them.
     const spoofed = spoofFrameIndices(frames.length, settings.liveness.spoofFrames);
-    const [s, ...f] = await Promise.all([run(selfie), ...frames.map((b, i) => runFrame(b, spoofed.has(i)))]);
+    const [s, ...f] = await Promise.all([runSplit(selfie, 'selfie'), ...frames.map((b, i) => runFrame(b, spoofed.has(i)))]);
     return [s, assessBurst(s, f, settings.liveness)];
   };
 

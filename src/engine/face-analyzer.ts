@@ -12,7 +12,7 @@ import { Landmarker } from './models/landmarker.js';
 import { assessQuality } from './quality.js';
 import type { EngineSettings } from './settings.js';
 import type { SessionOptions } from './backend/onnx.js';
-import type { FaceAnalysis } from './types.js';
+import type { FaceAnalysis, SpoofResult } from './types.js';
 
 /** Size of the grey whole-image thumbnail used to spot replayed (near-identical) frames. */
 export const THUMBNAIL_W = 32;
@@ -28,6 +28,11 @@ export interface ImageAnalysis {
   analysis: FaceAnalysis;
   /** Grey THUMBNAIL_W x THUMBNAIL_H thumbnail of the whole upright image (0..255). */
   thumbnail: Float32Array;
+  /**
+   * With `deferSpoof`, the anti-spoof model's input for the main face, to be scored by `scoreSpoof` (possibly on
+   * another worker) instead of here; `analysis.spoof` is then null until the caller fills it in.
+   */
+  spoofInput?: Float32Array;
 }
 
 export class FaceAnalyzer {
@@ -51,7 +56,7 @@ export class FaceAnalyzer {
   }
 
   /** Rejects with ImageError for unusable input; a usable image without a face resolves with `faces: 0`. */
-  async analyze(bytes: Uint8Array, role: ImageRole = 'selfie'): Promise<ImageAnalysis> {
+  async analyze(bytes: Uint8Array, role: ImageRole = 'selfie', deferSpoof = false): Promise<ImageAnalysis> {
     const s = this.settings;
     const decoded = await decodeImage(bytes, {
       maxInputPixels: this.maxInputPixels,
@@ -75,7 +80,9 @@ export class FaceAnalyzer {
     const main = faces[mainIndex];
     const points = await this.landmarker.landmarks(img, main.box);
     const { embedding, alignedGray } = await this.embedder.embed(img, fivePoints(points));
-    const spoofScore = role === 'frame-no-spoof' ? null : await this.antiSpoof.score(img, main.box);
+    const checkSpoof = role !== 'frame-no-spoof';
+    const spoofInput = checkSpoof && deferSpoof ? this.antiSpoof.prepare(img, main.box) : undefined;
+    const spoof = checkSpoof && !deferSpoof ? this.spoofResult(await this.antiSpoof.score(img, main.box)) : null;
     const pose = headPose(points);
     const eyes = eyeOpenness(points);
     let brightness = 0;
@@ -106,12 +113,22 @@ export class FaceAnalyzer {
         box: [main.box[0] * k, main.box[1] * k, main.box[2] * k, main.box[3] * k],
         detectionScore: main.score,
         quality,
-        spoof: spoofScore === null ? null : { real: spoofScore >= s.liveness.spoofThreshold, score: spoofScore },
+        spoof,
         embedding,
         signals: { yaw: pose.yaw, pitch: pose.pitch, eyeOpenness: eyes, mouthOpenness: mouthOpenness(points) },
       },
       thumbnail,
+      spoofInput,
     };
+  }
+
+  /** Scores an anti-spoof input made by `analyze(…, deferSpoof = true)`. */
+  async scoreSpoof(input: Float32Array): Promise<SpoofResult> {
+    return this.spoofResult(await this.antiSpoof.scoreInput(input));
+  }
+
+  private spoofResult(score: number): SpoofResult {
+    return { real: score >= this.settings.liveness.spoofThreshold, score };
   }
 
   /**

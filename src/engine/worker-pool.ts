@@ -1,14 +1,17 @@
-/** @file A fixed pool of inference worker threads: callers submit images and await analyses, FIFO. */
+/** @file A fixed pool of inference worker threads: callers submit images (or anti-spoof inputs) and await results, FIFO. */
 import { Worker } from 'node:worker_threads';
 import type { ImageAnalysis, ImageRole } from './face-analyzer.js';
 import { ImageError } from './image-error.js';
+import type { SpoofResult } from './types.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+/** Distributes Omit over the request union, so each task keeps its own fields. */
+type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
 
 interface Task {
   id: number;
-  bytes: Uint8Array;
-  role: ImageRole;
-  resolve(r: ImageAnalysis): void;
+  request: RequestBody;
+  resolve(r: ImageAnalysis | SpoofResult): void;
   reject(e: Error): void;
 }
 
@@ -51,10 +54,20 @@ export class WorkerPool {
     return this.slots.length;
   }
 
-  analyze(bytes: Uint8Array, role: ImageRole = 'selfie'): Promise<ImageAnalysis> {
+  /** With `deferSpoof`, the result carries `spoofInput` for `scoreSpoof` instead of an anti-spoof result. */
+  analyze(bytes: Uint8Array, role: ImageRole = 'selfie', deferSpoof = false): Promise<ImageAnalysis> {
+    return this.submit({ type: 'analyze', bytes, role, deferSpoof }) as Promise<ImageAnalysis>;
+  }
+
+  /** Scores an anti-spoof input on the next free worker; the input is transferred (unusable here afterwards). */
+  scoreSpoof(input: Float32Array): Promise<SpoofResult> {
+    return this.submit({ type: 'spoof', input }) as Promise<SpoofResult>;
+  }
+
+  private submit(request: RequestBody): Promise<ImageAnalysis | SpoofResult> {
     if (this.closed) return Promise.reject(new Error('The face engine is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, bytes, role, resolve, reject });
+      this.queue.push({ id: this.nextId++, request, resolve, reject });
       this.dispatch();
     });
   }
@@ -116,7 +129,8 @@ export class WorkerPool {
       if (slot.task) continue;
       const task = this.queue.shift()!;
       slot.task = task;
-      slot.worker.postMessage({ type: 'analyze', id: task.id, bytes: task.bytes, role: task.role } satisfies WorkerRequest);
+      const message = { ...task.request, id: task.id } as WorkerRequest;
+      slot.worker.postMessage(message, message.type === 'spoof' ? [message.input.buffer as ArrayBuffer] : []);
     }
   }
 }

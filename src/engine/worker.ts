@@ -41,7 +41,8 @@ try {
   port.on('message', async (req: WorkerRequest) => {
     let reply: WorkerReply;
     try {
-      reply = { type: 'result', id: req.id, result: await analyzer.analyze(req.bytes, req.role) };
+      const result = req.type === 'spoof' ? await analyzer.scoreSpoof(req.input) : await analyzer.analyze(req.bytes, req.role, req.deferSpoof);
+      reply = { type: 'result', id: req.id, result };
     } catch (err) {
       const e = err as Error;
       reply = {
@@ -50,7 +51,9 @@ try {
         error: { name: e.name, message: e.message, reason: ImageError.isImageError(e) ? e.reason : undefined },
       };
     }
-    port.postMessage(reply);
+    // The anti-spoof input goes back without a copy: it is scored by whichever worker is free next.
+    const input = reply.type === 'result' && 'spoofInput' in reply.result ? reply.result.spoofInput : undefined;
+    port.postMessage(reply, input ? [input.buffer as ArrayBuffer] : []);
   });
   port.postMessage({ type: 'ready' } satisfies WorkerReply);
 } catch (err) {

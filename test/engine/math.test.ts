@@ -103,6 +103,16 @@ describe('sampling', () => {
     expect(t[0]).toBe(0);
   });
 
+  it('the exact 2:1 reduction gives the same values as the general bilinear sampler', () => {
+    const big: RawImage = { width: 10, height: 8, data: Uint8Array.from({ length: 10 * 8 * 3 }, (_, i) => (i * 37) % 256) };
+    const spec = { width: 4, height: 3, channels: 'RGB' as const, mean: [127, 127, 127], std: [128, 128, 128] };
+    // x = 1, y = 2: a 2:1 map of an interior rectangle; the 1e-12 rotation forces the general sampler.
+    const fast = sampleToTensor(big, rectToAffine(1, 2, 8, 6, 4, 3), spec);
+    const general = sampleToTensor(big, [2, 1e-12, 1.5, 1e-12, 2, 2.5], spec);
+    expect(fast.length).toBe(general.length);
+    for (let i = 0; i < fast.length; i++) expect(fast[i]).toBeCloseTo(general[i], 6);
+  });
+
   it('a rotated map samples the same values as an axis-aligned one for zero rotation', () => {
     const spec = { width: 3, height: 2, channels: 'GRAY' as const, mean: [0], std: [1] };
     const a = sampleToTensor(img, [1, 0, 0.5, 0, 1, 0], spec);

@@ -7,11 +7,7 @@ import type { Box } from '../math/nms.js';
 import { softmax } from '../math/vector.js';
 
 export class AntiSpoof {
-  private readonly input: Float32Array;
-
-  private constructor(private readonly model: OnnxModel, private readonly spec: AntiSpoofSpec) {
-    this.input = new Float32Array(3 * spec.input.width * spec.input.height);
-  }
+  private constructor(private readonly model: OnnxModel, private readonly spec: AntiSpoofSpec) {}
 
   static async load(dir: string, spec: AntiSpoofSpec, options: SessionOptions): Promise<AntiSpoof> {
     return new AntiSpoof(await loadOnnxModel(path.join(dir, spec.file), options), spec);
@@ -19,10 +15,21 @@ export class AntiSpoof {
 
   /** P(real) for the face in `box`; the crop includes context (edges of a print or screen) by design. */
   async score(img: RawImage, box: Box): Promise<number> {
+    return this.scoreInput(this.prepare(img, box));
+  }
+
+  /** The model input for the face in `box`: a fresh tensor, so it can be handed to another thread to score. */
+  prepare(img: RawImage, box: Box): Float32Array {
     const { width: iw, height: ih } = this.spec.input;
     const [x, y, w, h] = cropRect(box, img.width, img.height, this.spec.cropScale, this.spec.cropShape);
-    sampleToTensor(img, rectToAffine(x, y, w, h, iw, ih), this.spec.input, this.input);
-    const [logits] = await this.model.run(this.input, [1, 3, ih, iw]);
+    return sampleToTensor(img, rectToAffine(x, y, w, h, iw, ih), this.spec.input);
+  }
+
+  /** P(real) for a tensor made by `prepare`. */
+  async scoreInput(input: Float32Array): Promise<number> {
+    const { width: iw, height: ih } = this.spec.input;
+    if (input.length !== 3 * iw * ih) throw new Error(`Anti-spoof input has ${input.length} values, expected ${3 * iw * ih}`);
+    const [logits] = await this.model.run(input, [1, 3, ih, iw]);
     return softmax(logits)[this.spec.realIndex];
   }
 
