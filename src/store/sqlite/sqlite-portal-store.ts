@@ -1,7 +1,7 @@
 /**
  * @file The portal's storage in the same SQLite database as the records (schema in migration 2).
  */
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import {
   DuplicateAccountError,
   type AuditEntry,
@@ -19,6 +19,7 @@ import {
   type ReviewQueueEntry,
 } from '../portal-types.js';
 import type { Environment, JobResult } from '../types.js';
+import { StatementCache } from './statement-cache.js';
 
 type Row = Record<string, unknown>;
 
@@ -77,14 +78,21 @@ export function jobListQuery(f: JobListFilter, page: { limit: number; after?: Jo
 
 export class SqlitePortalStore implements PortalStore {
   /** Takes the record store's handle: one database, one connection, migrations already applied. */
-  constructor(private readonly db: Db) {}
+  private readonly statements: StatementCache;
+
+  constructor(private readonly db: Db) {
+    this.statements = new StatementCache(db);
+  }
+
+  private sql(text: string): Statement {
+    return this.statements.get(text);
+  }
 
   async createAccount(a: NewPortalAccount): Promise<PortalAccount> {
     try {
-      const res = this.db
-        .prepare('INSERT INTO portal_accounts (partner_id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      const res = this.sql('INSERT INTO portal_accounts (partner_id, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(a.partnerId, a.email, a.role, a.passwordHash, new Date().toISOString());
-      return accountFromRow(this.db.prepare('SELECT * FROM portal_accounts WHERE id = ?').get(res.lastInsertRowid) as Row);
+      return accountFromRow(this.sql('SELECT * FROM portal_accounts WHERE id = ?').get(res.lastInsertRowid) as Row);
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateAccountError(a.email);
       throw err;
@@ -92,30 +100,28 @@ export class SqlitePortalStore implements PortalStore {
   }
 
   async getAccountByEmail(email: string): Promise<PortalAccount | null> {
-    const r = this.db.prepare('SELECT * FROM portal_accounts WHERE email = ?').get(email) as Row | undefined;
+    const r = this.sql('SELECT * FROM portal_accounts WHERE email = ?').get(email) as Row | undefined;
     return r ? accountFromRow(r) : null;
   }
 
   async listAccounts(partnerId?: string): Promise<PortalAccount[]> {
     const rows = partnerId
-      ? this.db.prepare('SELECT * FROM portal_accounts WHERE partner_id = ? ORDER BY email').all(partnerId)
-      : this.db.prepare('SELECT * FROM portal_accounts ORDER BY partner_id, email').all();
+      ? this.sql('SELECT * FROM portal_accounts WHERE partner_id = ? ORDER BY email').all(partnerId)
+      : this.sql('SELECT * FROM portal_accounts ORDER BY partner_id, email').all();
     return (rows as Row[]).map(accountFromRow);
   }
 
   async deleteAccount(email: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM portal_accounts WHERE email = ?').run(email).changes === 1;
+    return this.sql('DELETE FROM portal_accounts WHERE email = ?').run(email).changes === 1;
   }
 
   async createSession(tokenHash: string, accountId: number, csrfToken: string, expiresAt: Date): Promise<void> {
-    this.db
-      .prepare('INSERT INTO portal_sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO portal_sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
       .run(tokenHash, accountId, csrfToken, new Date().toISOString(), expiresAt.getTime());
   }
 
   async getSession(tokenHash: string): Promise<PortalSession | null> {
-    const r = this.db
-      .prepare(
+    const r = this.sql(
         `SELECT s.token_hash, s.csrf_token, s.expires_at, a.* FROM portal_sessions s JOIN portal_accounts a ON a.id = s.account_id
          WHERE s.token_hash = ? AND s.expires_at > ?`,
       )
@@ -125,40 +131,38 @@ export class SqlitePortalStore implements PortalStore {
   }
 
   async deleteSession(tokenHash: string): Promise<void> {
-    this.db.prepare('DELETE FROM portal_sessions WHERE token_hash = ?').run(tokenHash);
+    this.sql('DELETE FROM portal_sessions WHERE token_hash = ?').run(tokenHash);
   }
 
   async prune(now: Date, failuresBefore: Date): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM portal_sessions WHERE expires_at <= ?').run(now.getTime());
-      this.db.prepare('DELETE FROM portal_login_failures WHERE at < ?').run(failuresBefore.getTime());
+      this.sql('DELETE FROM portal_sessions WHERE expires_at <= ?').run(now.getTime());
+      this.sql('DELETE FROM portal_login_failures WHERE at < ?').run(failuresBefore.getTime());
     })();
   }
 
   async recordLoginFailure(email: string, ip: string, at: Date): Promise<void> {
-    this.db.prepare('INSERT INTO portal_login_failures (email, ip, at) VALUES (?, ?, ?)').run(email, ip, at.getTime());
+    this.sql('INSERT INTO portal_login_failures (email, ip, at) VALUES (?, ?, ?)').run(email, ip, at.getTime());
   }
 
   async countLoginFailures(email: string, ip: string, since: Date): Promise<{ account: number; ip: number }> {
     const t = since.getTime();
-    const account = this.db.prepare('SELECT COUNT(*) AS n FROM portal_login_failures WHERE email = ? AND ip = ? AND at >= ?').get(email, ip, t) as { n: number };
-    const byIp = this.db.prepare('SELECT COUNT(*) AS n FROM portal_login_failures WHERE ip = ? AND at >= ?').get(ip, t) as { n: number };
+    const account = this.sql('SELECT COUNT(*) AS n FROM portal_login_failures WHERE email = ? AND ip = ? AND at >= ?').get(email, ip, t) as { n: number };
+    const byIp = this.sql('SELECT COUNT(*) AS n FROM portal_login_failures WHERE ip = ? AND at >= ?').get(ip, t) as { n: number };
     return { account: account.n, ip: byIp.n };
   }
 
   async clearLoginFailures(email: string, ip: string): Promise<void> {
-    this.db.prepare('DELETE FROM portal_login_failures WHERE email = ? AND ip = ?').run(email, ip);
+    this.sql('DELETE FROM portal_login_failures WHERE email = ? AND ip = ?').run(email, ip);
   }
 
   async appendAudit(e: NewAuditEntry): Promise<void> {
-    this.db
-      .prepare('INSERT INTO portal_audit (at, partner_id, account_id, actor_email, action, environment, target, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO portal_audit (at, partner_id, account_id, actor_email, action, environment, target, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(new Date().toISOString(), e.partnerId, e.accountId, e.actorEmail, e.action, e.environment, e.target, e.detail);
   }
 
   async listAudit(partnerId: string, page: { limit: number; beforeId?: number }): Promise<AuditEntry[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM portal_audit WHERE partner_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+    const rows = this.sql('SELECT * FROM portal_audit WHERE partner_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
       .all(partnerId, page.beforeId ?? Number.MAX_SAFE_INTEGER, page.limit) as Row[];
     return rows.map((r) => ({
       id: r.id as number,
@@ -175,15 +179,14 @@ export class SqlitePortalStore implements PortalStore {
 
   async listJobs(f: JobListFilter, page: { limit: number; after?: JobCursor }): Promise<JobPage> {
     const q = jobListQuery(f, page);
-    const rows = this.db.prepare(q.sql).all(...q.args) as Row[];
+    const rows = this.sql(q.sql).all(...q.args) as Row[];
     const jobs = rows.slice(0, page.limit).map(summaryFromRow);
     const last = jobs[jobs.length - 1];
     return { jobs, next: rows.length > page.limit && last ? { createdAt: last.createdAt, smileJobId: last.smileJobId } : null };
   }
 
   async listReviewQueue(partnerId: string, environment: Environment, limit: number): Promise<ReviewQueueEntry[]> {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT ${JOB_SUMMARY_COLUMNS} FROM jobs WHERE partner_id = ? AND environment = ? AND state = 'review'
          ORDER BY created_at, smile_job_id LIMIT ?`,
       )
@@ -196,15 +199,14 @@ export class SqlitePortalStore implements PortalStore {
   }
 
   async countReviewQueue(partnerId: string, environment: Environment): Promise<number> {
-    const r = this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE partner_id = ? AND environment = ? AND state = 'review'").get(partnerId, environment) as {
+    const r = this.sql("SELECT COUNT(*) AS n FROM jobs WHERE partner_id = ? AND environment = ? AND state = 'review'").get(partnerId, environment) as {
       n: number;
     };
     return r.n;
   }
 
   private claimRow(smileJobId: number): ReviewClaim | null {
-    const r = this.db
-      .prepare('SELECT c.smile_job_id, c.account_id, c.expires_at, a.email FROM review_claims c JOIN portal_accounts a ON a.id = c.account_id WHERE c.smile_job_id = ?')
+    const r = this.sql('SELECT c.smile_job_id, c.account_id, c.expires_at, a.email FROM review_claims c JOIN portal_accounts a ON a.id = c.account_id WHERE c.smile_job_id = ?')
       .get(smileJobId) as Row | undefined;
     return r
       ? { smileJobId: r.smile_job_id as number, accountId: r.account_id as number, email: r.email as string, expiresAt: new Date(r.expires_at as number) }
@@ -213,12 +215,11 @@ export class SqlitePortalStore implements PortalStore {
 
   async claimReview(smileJobId: number, accountId: number, now: Date, ttlMs: number): Promise<ClaimOutcome> {
     return this.db.transaction((): ClaimOutcome => {
-      const job = this.db.prepare('SELECT state FROM jobs WHERE smile_job_id = ?').get(smileJobId) as { state: string } | undefined;
+      const job = this.sql('SELECT state FROM jobs WHERE smile_job_id = ?').get(smileJobId) as { state: string } | undefined;
       if (job?.state !== 'review') return { ok: false, reason: 'not_in_review' };
       const held = this.claimRow(smileJobId);
       if (held && held.accountId !== accountId && held.expiresAt > now) return { ok: false, reason: 'held', claim: held };
-      this.db
-        .prepare(
+      this.sql(
           `INSERT INTO review_claims (smile_job_id, account_id, claimed_at, expires_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (smile_job_id) DO UPDATE SET account_id = excluded.account_id, claimed_at = excluded.claimed_at, expires_at = excluded.expires_at`,
         )
@@ -233,13 +234,12 @@ export class SqlitePortalStore implements PortalStore {
   }
 
   async releaseReview(smileJobId: number, accountId: number): Promise<boolean> {
-    return this.db.prepare('DELETE FROM review_claims WHERE smile_job_id = ? AND account_id = ?').run(smileJobId, accountId).changes === 1;
+    return this.sql('DELETE FROM review_claims WHERE smile_job_id = ? AND account_id = ?').run(smileJobId, accountId).changes === 1;
   }
 
   async consumeReviewClaim(smileJobId: number, accountId: number, now: Date): Promise<boolean> {
     return this.db.transaction(() => {
-      const res = this.db
-        .prepare(
+      const res = this.sql(
           `DELETE FROM review_claims WHERE smile_job_id = ? AND account_id = ? AND expires_at > ?
            AND EXISTS (SELECT 1 FROM jobs WHERE smile_job_id = ? AND state = 'review')`,
         )

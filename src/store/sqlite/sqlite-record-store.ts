@@ -2,7 +2,7 @@
  * @file The embedded record store: all state in one SQLite file (WAL), every multi-record change in one transaction.
  */
 import Database from 'better-sqlite3';
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import { SecretBox } from '../secret-box.js';
 import {
   DuplicateJobError,
@@ -20,6 +20,7 @@ import {
   type TaskKind,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
+import { StatementCache } from './statement-cache.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
 type Row = Record<string, unknown>;
@@ -69,6 +70,8 @@ function jobFromRow(r: Row): JobRecord {
 export class SqliteRecordStore implements RecordStore {
   readonly db: Db;
 
+  private readonly statements: StatementCache;
+
   private readonly checkpointer: WalCheckpointer | null;
 
   /**
@@ -81,6 +84,7 @@ export class SqliteRecordStore implements RecordStore {
     options: { backgroundCheckpoints?: boolean } = {},
   ) {
     this.db = new Database(file);
+    this.statements = new StatementCache(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
@@ -88,6 +92,10 @@ export class SqliteRecordStore implements RecordStore {
     this.migrate();
     this.checkpointer = options.backgroundCheckpoints ? new WalCheckpointer(file) : null;
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
+  }
+
+  private sql(text: string): Statement {
+    return this.statements.get(text);
   }
 
   private migrate(): void {
@@ -104,84 +112,78 @@ export class SqliteRecordStore implements RecordStore {
   async createPartner(name: string, keys: Record<Environment, string>): Promise<Partner> {
     return this.db.transaction(() => {
       // Partner IDs are short decimal strings like Smile ID's ("001"); leading zeros are significant in signatures.
-      const max = this.db.prepare('SELECT MAX(CAST(partner_id AS INTEGER)) AS n FROM partners').get() as { n: number | null };
+      const max = this.sql('SELECT MAX(CAST(partner_id AS INTEGER)) AS n FROM partners').get() as { n: number | null };
       const partnerId = String((max.n ?? 0) + 1).padStart(3, '0');
       const createdAt = now();
-      this.db.prepare('INSERT INTO partners (partner_id, name, created_at) VALUES (?, ?, ?)').run(partnerId, name, createdAt);
-      const insertKey = this.db.prepare('INSERT INTO api_keys (partner_id, environment, sealed_key, created_at) VALUES (?, ?, ?, ?)');
+      this.sql('INSERT INTO partners (partner_id, name, created_at) VALUES (?, ?, ?)').run(partnerId, name, createdAt);
+      const insertKey = this.sql('INSERT INTO api_keys (partner_id, environment, sealed_key, created_at) VALUES (?, ?, ?, ?)');
       for (const env of Object.keys(keys) as Environment[]) insertKey.run(partnerId, env, this.secrets.seal(keys[env]), createdAt);
       return { partnerId, name, createdAt };
     })();
   }
 
   async getPartner(partnerId: string): Promise<Partner | null> {
-    const r = this.db.prepare('SELECT * FROM partners WHERE partner_id = ?').get(partnerId) as Row | undefined;
+    const r = this.sql('SELECT * FROM partners WHERE partner_id = ?').get(partnerId) as Row | undefined;
     return r ? { partnerId: r.partner_id as string, name: r.name as string, createdAt: r.created_at as string } : null;
   }
 
   async listPartners(): Promise<Partner[]> {
-    const rows = this.db.prepare('SELECT * FROM partners ORDER BY partner_id').all() as Row[];
+    const rows = this.sql('SELECT * FROM partners ORDER BY partner_id').all() as Row[];
     return rows.map((r) => ({ partnerId: r.partner_id as string, name: r.name as string, createdAt: r.created_at as string }));
   }
 
   async getApiKey(partnerId: string, environment: Environment): Promise<string | null> {
-    const r = this.db.prepare('SELECT sealed_key FROM api_keys WHERE partner_id = ? AND environment = ?').get(partnerId, environment) as
+    const r = this.sql('SELECT sealed_key FROM api_keys WHERE partner_id = ? AND environment = ?').get(partnerId, environment) as
       | { sealed_key: Buffer }
       | undefined;
     return r ? this.secrets.open(r.sealed_key) : null;
   }
 
   async rotateApiKey(partnerId: string, environment: Environment, newKey: string): Promise<void> {
-    const res = this.db
-      .prepare('UPDATE api_keys SET sealed_key = ?, created_at = ? WHERE partner_id = ? AND environment = ?')
+    const res = this.sql('UPDATE api_keys SET sealed_key = ?, created_at = ? WHERE partner_id = ? AND environment = ?')
       .run(this.secrets.seal(newKey), now(), partnerId, environment);
     if (res.changes !== 1) throw new Error(`no ${environment} key for partner ${partnerId}`);
   }
 
   async getUser(partnerId: string, environment: Environment, userId: string): Promise<EnrolledUser | null> {
-    const r = this.db.prepare('SELECT * FROM users WHERE partner_id = ? AND environment = ? AND user_id = ?').get(partnerId, environment, userId) as
+    const r = this.sql('SELECT * FROM users WHERE partner_id = ? AND environment = ? AND user_id = ?').get(partnerId, environment, userId) as
       | Row
       | undefined;
     return r ? userFromRow(r) : null;
   }
 
   async listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<EnrolledUser[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM users WHERE partner_id = ? AND environment = ? ORDER BY created_at, user_id LIMIT ? OFFSET ?')
+    const rows = this.sql('SELECT * FROM users WHERE partner_id = ? AND environment = ? ORDER BY created_at, user_id LIMIT ? OFFSET ?')
       .all(partnerId, environment, page.limit, page.offset) as Row[];
     return rows.map(userFromRow);
   }
 
   async setUserStatus(partnerId: string, environment: Environment, userId: string, status: 'active' | 'disabled'): Promise<boolean> {
-    const res = this.db
-      .prepare("UPDATE users SET status = ?, updated_at = ? WHERE partner_id = ? AND environment = ? AND user_id = ? AND status != 'deleted'")
+    const res = this.sql("UPDATE users SET status = ?, updated_at = ? WHERE partner_id = ? AND environment = ? AND user_id = ? AND status != 'deleted'")
       .run(status, now(), partnerId, environment, userId);
     return res.changes === 1;
   }
 
   async deleteUser(partnerId: string, environment: Environment, userId: string): Promise<string[] | null> {
     return this.db.transaction(() => {
-      const user = this.db.prepare('SELECT * FROM users WHERE partner_id = ? AND environment = ? AND user_id = ?').get(partnerId, environment, userId) as
+      const user = this.sql('SELECT * FROM users WHERE partner_id = ? AND environment = ? AND user_id = ?').get(partnerId, environment, userId) as
         | Row
         | undefined;
       if (!user) return null;
       // Every image of every job of this user goes too: deletion must not leave biometric data behind.
-      const keys = this.db
-        .prepare(
+      const keys = this.sql(
           `SELECT ji.blob_key FROM job_images ji JOIN jobs j ON j.smile_job_id = ji.smile_job_id
            WHERE j.partner_id = ? AND j.environment = ? AND j.user_id = ?`,
         )
         .all(partnerId, environment, userId)
         .map((r) => (r as { blob_key: string }).blob_key);
       if (user.image_key) keys.push(user.image_key as string);
-      this.db
-        .prepare(
+      this.sql(
           `DELETE FROM job_images WHERE smile_job_id IN
            (SELECT smile_job_id FROM jobs WHERE partner_id = ? AND environment = ? AND user_id = ?)`,
         )
         .run(partnerId, environment, userId);
-      this.db
-        .prepare("UPDATE users SET status = 'deleted', template = NULL, image_key = NULL, updated_at = ? WHERE partner_id = ? AND environment = ? AND user_id = ?")
+      this.sql("UPDATE users SET status = 'deleted', template = NULL, image_key = NULL, updated_at = ? WHERE partner_id = ? AND environment = ? AND user_id = ?")
         .run(now(), partnerId, environment, userId);
       return [...new Set(keys)];
     })();
@@ -192,8 +194,7 @@ export class SqliteRecordStore implements RecordStore {
     let smileJobId: number;
     try {
       smileJobId = this.db.transaction(() => {
-        const res = this.db
-          .prepare(
+        const res = this.sql(
             `INSERT INTO jobs (partner_id, environment, job_id, user_id, job_type, state, callback_url, partner_params, options,
                upload_token_hash, upload_expires_at, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -227,50 +228,47 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async getJob(partnerId: string, environment: Environment, jobId: string): Promise<JobRecord | null> {
-    const r = this.db.prepare('SELECT * FROM jobs WHERE partner_id = ? AND environment = ? AND job_id = ?').get(partnerId, environment, jobId) as
+    const r = this.sql('SELECT * FROM jobs WHERE partner_id = ? AND environment = ? AND job_id = ?').get(partnerId, environment, jobId) as
       | Row
       | undefined;
     return r ? jobFromRow(r) : null;
   }
 
   async getJobBySmileId(smileJobId: number): Promise<JobRecord | null> {
-    const r = this.db.prepare('SELECT * FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
+    const r = this.sql('SELECT * FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
     return r ? jobFromRow(r) : null;
   }
 
   async getJobByUploadToken(tokenHash: string): Promise<JobRecord | null> {
-    const r = this.db.prepare('SELECT * FROM jobs WHERE upload_token_hash = ?').get(tokenHash) as Row | undefined;
+    const r = this.sql('SELECT * FROM jobs WHERE upload_token_hash = ?').get(tokenHash) as Row | undefined;
     return r ? jobFromRow(r) : null;
   }
 
   async getJobImages(smileJobId: number): Promise<JobImage[]> {
-    const rows = this.db.prepare('SELECT role, idx, blob_key FROM job_images WHERE smile_job_id = ? ORDER BY role, idx').all(smileJobId) as Row[];
+    const rows = this.sql('SELECT role, idx, blob_key FROM job_images WHERE smile_job_id = ? ORDER BY role, idx').all(smileJobId) as Row[];
     return rows.map((r) => ({ role: r.role as JobImage['role'], index: r.idx as number, blobKey: r.blob_key as string }));
   }
 
   async renewUploadToken(smileJobId: number, tokenHash: string, expiresAt: string): Promise<boolean> {
-    const res = this.db
-      .prepare("UPDATE jobs SET upload_token_hash = ?, upload_expires_at = ?, updated_at = ? WHERE smile_job_id = ? AND state = 'awaiting_upload'")
+    const res = this.sql("UPDATE jobs SET upload_token_hash = ?, upload_expires_at = ?, updated_at = ? WHERE smile_job_id = ? AND state = 'awaiting_upload'")
       .run(tokenHash, expiresAt, now(), smileJobId);
     return res.changes === 1;
   }
 
   private insertImages(smileJobId: number, images: JobImage[]): void {
-    const ins = this.db.prepare('INSERT INTO job_images (smile_job_id, role, idx, blob_key) VALUES (?, ?, ?, ?)');
+    const ins = this.sql('INSERT INTO job_images (smile_job_id, role, idx, blob_key) VALUES (?, ?, ?, ?)');
     for (const img of images) ins.run(smileJobId, img.role, img.index, img.blobKey);
   }
 
   private insertTask(kind: TaskKind, payload: Task['payload'], runAt = Date.now()): number {
-    const res = this.db
-      .prepare("INSERT INTO tasks (kind, payload, state, run_at, created_at) VALUES (?, ?, 'ready', ?, ?)")
+    const res = this.sql("INSERT INTO tasks (kind, payload, state, run_at, created_at) VALUES (?, ?, 'ready', ?, ?)")
       .run(kind, JSON.stringify(payload), runAt, now());
     return Number(res.lastInsertRowid);
   }
 
   async acceptUpload(smileJobId: number, images: JobImage[]): Promise<boolean> {
     return this.db.transaction(() => {
-      const res = this.db
-        .prepare("UPDATE jobs SET state = 'queued', upload_token_hash = NULL, updated_at = ? WHERE smile_job_id = ? AND state = 'awaiting_upload'")
+      const res = this.sql("UPDATE jobs SET state = 'queued', upload_token_hash = NULL, updated_at = ? WHERE smile_job_id = ? AND state = 'awaiting_upload'")
         .run(now(), smileJobId);
       if (res.changes !== 1) return false;
       this.insertImages(smileJobId, images);
@@ -281,17 +279,15 @@ export class SqliteRecordStore implements RecordStore {
 
   async completeJob(smileJobId: number, outcome: CompletedJob, taskId: number | null): Promise<void> {
     this.db.transaction(() => {
-      const job = this.db.prepare('SELECT partner_id, environment FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
+      const job = this.sql('SELECT partner_id, environment FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
       if (!job) throw new Error(`job ${smileJobId} does not exist`);
       const ts = now();
-      this.db
-        .prepare('UPDATE jobs SET state = ?, result = ?, result_category = ?, upload_token_hash = NULL, updated_at = ? WHERE smile_job_id = ?')
+      this.sql('UPDATE jobs SET state = ?, result = ?, result_category = ?, upload_token_hash = NULL, updated_at = ? WHERE smile_job_id = ?')
         .run(outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId);
       const e = outcome.enrollment;
       if (e) {
         const template = Buffer.from(e.template.buffer, e.template.byteOffset, e.template.byteLength);
-        this.db
-          .prepare(
+        this.sql(
             `INSERT INTO users (partner_id, environment, user_id, status, template, image_key, enrolled_smile_job_id, created_at, updated_at)
              VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)
              ON CONFLICT (partner_id, environment, user_id) DO UPDATE SET
@@ -301,13 +297,12 @@ export class SqliteRecordStore implements RecordStore {
           .run(job.partner_id, job.environment, e.userId, template, e.imageKey, smileJobId, ts, ts);
       }
       if (outcome.callback) this.insertDelivery(smileJobId, outcome.callback.url, outcome.callback.body);
-      if (taskId !== null) this.db.prepare("UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = ?").run(taskId);
+      if (taskId !== null) this.sql("UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = ?").run(taskId);
     })();
   }
 
   async listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM jobs WHERE partner_id = ? AND environment = ? AND user_id = ? ORDER BY smile_job_id')
+    const rows = this.sql('SELECT * FROM jobs WHERE partner_id = ? AND environment = ? AND user_id = ? ORDER BY smile_job_id')
       .all(partnerId, environment, userId) as Row[];
     return rows.map(jobFromRow);
   }
@@ -315,43 +310,40 @@ export class SqliteRecordStore implements RecordStore {
   async claimTask(kinds: TaskKind[], leaseMs: number): Promise<Task | null> {
     return this.db.transaction(() => {
       const t = Date.now();
-      const r = this.db
-        .prepare(
+      const r = this.sql(
           `SELECT id, kind, payload, attempts FROM tasks WHERE state = 'ready' AND run_at <= ?
            AND kind IN (${kinds.map(() => '?').join(',')}) ORDER BY run_at, id LIMIT 1`,
         )
         .get(t, ...kinds) as Row | undefined;
       if (!r) return null;
-      this.db.prepare("UPDATE tasks SET state = 'leased', lease_until = ?, attempts = attempts + 1 WHERE id = ?").run(t + leaseMs, r.id);
+      this.sql("UPDATE tasks SET state = 'leased', lease_until = ?, attempts = attempts + 1 WHERE id = ?").run(t + leaseMs, r.id);
       return { id: r.id as number, kind: r.kind as TaskKind, payload: JSON.parse(r.payload as string), attempts: (r.attempts as number) + 1 };
     })();
   }
 
   async finishTask(taskId: number): Promise<void> {
-    this.db.prepare("UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = ?").run(taskId);
+    this.sql("UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = ?").run(taskId);
   }
 
   async failTask(taskId: number, error: string, retryAt: Date | null): Promise<void> {
-    this.db
-      .prepare('UPDATE tasks SET state = ?, run_at = COALESCE(?, run_at), lease_until = NULL, last_error = ? WHERE id = ?')
+    this.sql('UPDATE tasks SET state = ?, run_at = COALESCE(?, run_at), lease_until = NULL, last_error = ? WHERE id = ?')
       .run(retryAt ? 'ready' : 'dead', retryAt ? retryAt.getTime() : null, error.slice(0, 1000), taskId);
   }
 
   async recoverTasks(all = false): Promise<number> {
     const until = all ? Number.MAX_SAFE_INTEGER : Date.now();
-    return this.db.prepare("UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased' AND lease_until <= ?").run(until).changes;
+    return this.sql("UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased' AND lease_until <= ?").run(until).changes;
   }
 
   async nextTaskAt(): Promise<Date | null> {
-    const r = this.db.prepare("SELECT MIN(run_at) AS t FROM tasks WHERE state = 'ready'").get() as { t: number | null };
-    const leased = this.db.prepare("SELECT MIN(lease_until) AS t FROM tasks WHERE state = 'leased'").get() as { t: number | null };
+    const r = this.sql("SELECT MIN(run_at) AS t FROM tasks WHERE state = 'ready'").get() as { t: number | null };
+    const leased = this.sql("SELECT MIN(lease_until) AS t FROM tasks WHERE state = 'leased'").get() as { t: number | null };
     const times = [r.t, leased.t].filter((x): x is number => x !== null);
     return times.length ? new Date(Math.min(...times)) : null;
   }
 
   private insertDelivery(smileJobId: number, url: string, body: Record<string, unknown>): number {
-    const res = this.db
-      .prepare("INSERT INTO callback_deliveries (smile_job_id, url, body, state, created_at) VALUES (?, ?, ?, 'pending', ?)")
+    const res = this.sql("INSERT INTO callback_deliveries (smile_job_id, url, body, state, created_at) VALUES (?, ?, ?, 'pending', ?)")
       .run(smileJobId, url, JSON.stringify(body), now());
     const id = Number(res.lastInsertRowid);
     this.insertTask('deliver_callback', { deliveryId: id });
@@ -359,8 +351,7 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   private deliveryFromRow(r: Row): CallbackDelivery {
-    const log = this.db
-      .prepare('SELECT attempt, at, status, error, duration_ms FROM callback_attempts WHERE delivery_id = ? ORDER BY attempt')
+    const log = this.sql('SELECT attempt, at, status, error, duration_ms FROM callback_attempts WHERE delivery_id = ? ORDER BY attempt')
       .all(r.id) as Row[];
     return {
       id: r.id as number,
@@ -382,12 +373,12 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async getDelivery(deliveryId: number): Promise<CallbackDelivery | null> {
-    const r = this.db.prepare('SELECT * FROM callback_deliveries WHERE id = ?').get(deliveryId) as Row | undefined;
+    const r = this.sql('SELECT * FROM callback_deliveries WHERE id = ?').get(deliveryId) as Row | undefined;
     return r ? this.deliveryFromRow(r) : null;
   }
 
   async listDeliveries(smileJobId: number): Promise<CallbackDelivery[]> {
-    const rows = this.db.prepare('SELECT * FROM callback_deliveries WHERE smile_job_id = ? ORDER BY id').all(smileJobId) as Row[];
+    const rows = this.sql('SELECT * FROM callback_deliveries WHERE smile_job_id = ? ORDER BY id').all(smileJobId) as Row[];
     return rows.map((r) => this.deliveryFromRow(r));
   }
 
@@ -397,15 +388,13 @@ export class SqliteRecordStore implements RecordStore {
     outcome: 'delivered' | 'retry' | 'failed',
   ): Promise<void> {
     this.db.transaction(() => {
-      const d = this.db.prepare('SELECT attempts FROM callback_deliveries WHERE id = ?').get(deliveryId) as { attempts: number } | undefined;
+      const d = this.sql('SELECT attempts FROM callback_deliveries WHERE id = ?').get(deliveryId) as { attempts: number } | undefined;
       if (!d) throw new Error(`callback delivery ${deliveryId} does not exist`);
       const n = d.attempts + 1;
-      this.db
-        .prepare('INSERT INTO callback_attempts (delivery_id, attempt, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)')
+      this.sql('INSERT INTO callback_attempts (delivery_id, attempt, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)')
         .run(deliveryId, n, attempt.at, attempt.status, attempt.error, Math.round(attempt.durationMs));
       const state = outcome === 'retry' ? 'pending' : outcome;
-      this.db
-        .prepare('UPDATE callback_deliveries SET attempts = ?, state = ?, delivered_at = ? WHERE id = ?')
+      this.sql('UPDATE callback_deliveries SET attempts = ?, state = ?, delivered_at = ? WHERE id = ?')
         .run(n, state, outcome === 'delivered' ? attempt.at : null, deliveryId);
     })();
   }
