@@ -28,8 +28,13 @@ const FORMATS = new Set(['jpeg', 'png', 'webp']);
 
 export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promise<DecodedImage> {
   if (bytes.length === 0) throw new ImageError('empty', 'The image is empty (0 bytes)');
-  const claimed = pngHeaderSize(bytes);
+  const claimed = pngHeaderSize(bytes) ?? jpegHeaderSize(bytes);
   if (claimed && claimed.width * claimed.height > opts.maxInputPixels) throw tooLarge(claimed.width, claimed.height, opts.maxInputPixels);
+  // Most captures need no shrinking and no orientation-dependent sizes: decode them without a separate metadata
+  // pass (which cost ~0.75 ms of a ~5 ms decode for a 640x480 frame). EXIF orientation is still applied.
+  if (claimed && Math.max(claimed.width, claimed.height) <= opts.maxWorkingSidePx && Math.min(claimed.width, claimed.height) >= opts.minSidePx) {
+    return decodeAt(bytes, opts, null);
+  }
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -54,10 +59,20 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promi
   }
   let shrink = 1;
   while (Math.max(width, height) / shrink > opts.maxWorkingSidePx) shrink *= 2;
+  return decodeAt(bytes, opts, shrink > 1 ? { shrink, width, height } : null);
+}
+
+/** Decodes upright (EXIF orientation applied), shrunk when `shrinking` says so (its sizes are the upright ones). */
+async function decodeAt(
+  bytes: Uint8Array,
+  opts: DecodeOptions,
+  shrinking: { shrink: number; width: number; height: number } | null,
+): Promise<DecodedImage> {
   try {
     // failOn 'truncated' makes a cut-off JPEG an error instead of a silently grey-filled image.
     let pipeline = sharp(bytes, { limitInputPixels: opts.maxInputPixels, failOn: 'truncated', sequentialRead: true }).rotate();
-    if (shrink > 1) {
+    if (shrinking) {
+      const { shrink, width, height } = shrinking;
       pipeline = pipeline.resize({ width: Math.round(width / shrink), height: Math.round(height / shrink), fit: 'fill' });
     }
     const { data, info } = await pipeline
@@ -67,7 +82,8 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promi
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
     const image: RawImage = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-    return { image, width, height, scale: width / info.width };
+    if (!shrinking) return { image, width: info.width, height: info.height, scale: 1 };
+    return { image, width: shrinking.width, height: shrinking.height, scale: shrinking.width / info.width };
   } catch (err) {
     throw new ImageError('truncated', `The image could not be decoded: it is corrupt or truncated (${(err as Error).message})`);
   }
@@ -75,6 +91,38 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promi
 
 function tooLarge(w: number, h: number, max: number): ImageError {
   return new ImageError('too_large', `The image is ${w}x${h} pixels, more than the ${max} pixels accepted`);
+}
+
+/**
+ * Width and height from a JPEG's frame header (SOFn), scanning the marker segments before it; null when the bytes
+ * are not a JPEG or the header is not where a well-formed file has it (the full metadata pass then decides).
+ */
+export function jpegHeaderSize(b: Uint8Array): { width: number; height: number } | null {
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
+  let p = 2;
+  while (p + 4 <= b.length) {
+    if (b[p] !== 0xff) return null;
+    const marker = b[p + 1];
+    if (marker === 0xff) {
+      p++; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      p += 2; // markers without a length
+      continue;
+    }
+    const length = (b[p + 2] << 8) | b[p + 3];
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame) {
+      if (p + 9 > b.length) return null;
+      const height = (b[p + 5] << 8) | b[p + 6];
+      const width = (b[p + 7] << 8) | b[p + 8];
+      return width > 0 && height > 0 ? { width, height } : null;
+    }
+    if (marker === 0xda || marker === 0xd9 || length < 2) return null; // scan data or end before any frame header
+    p += 2 + length;
+  }
+  return null;
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
