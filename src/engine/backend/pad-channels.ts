@@ -12,7 +12,7 @@
  * zero weights in the heads and in the tails, so whatever they carry never reaches a real channel: the function is
  * unchanged. Regions touched by anything else (graph inputs or outputs, Reshape, Concat, Gemm…) are left alone.
  */
-import { floatValues, onnx, setFloatValues, type Model, type Node, type Tensor } from './onnx-model.js';
+import { channelSlope, floatValues, indexGraph, onnx, setFloatValues, type Model, type Node, type Tensor } from './onnx-model.js';
 
 const ELEMENTWISE = new Set(['Relu', 'Sigmoid', 'GlobalAveragePool']);
 const BINARY = new Set(['Add', 'Mul']);
@@ -22,14 +22,8 @@ export function padChannels(model: Model, block = 16): number {
   const graph = model.graph;
   if (!graph) return 0;
   const nodes = graph.node ?? [];
-  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const { initializers: inits, producer, consumers } = indexGraph(graph);
   const isActivation = (name: string) => name !== '' && !inits.has(name);
-  const producer = new Map<string, Node>();
-  const consumers = new Map<string, Node[]>();
-  for (const n of nodes) {
-    for (const o of n.output ?? []) producer.set(o, n);
-    for (const i of n.input ?? []) if (isActivation(i)) consumers.set(i, [...(consumers.get(i) ?? []), n]);
-  }
   const convWeight = (n: Node) => (n.opType === 'Conv' ? inits.get(n.input?.[1] ?? '') : undefined);
   const isDepthwise = (n: Node) => {
     const w = convWeight(n);
@@ -104,7 +98,9 @@ export function padChannels(model: Model, block = 16): number {
     if (channels % block === 0 || ![...inner].some(isDepthwise)) return null;
     // Per-channel parameters must have exactly `channels` entries to be padded; anything else is left alone.
     for (const n of inner) {
-      if (n.opType === 'PRelu' && !paddableSlope(inits.get(n.input?.[1] ?? ''), channels)) return null;
+      // Padding extends axis 0, so only [C,1,1] slopes (not [1,C,1,1]) are padded.
+      const slope = n.opType === 'PRelu' ? channelSlope(inits.get(n.input?.[1] ?? '')) : null;
+      if (n.opType === 'PRelu' && !(slope?.axis === 0 && slope.channels === channels)) return null;
       if (n.opType === 'BatchNormalization' && !(n.input ?? []).slice(1).every((p) => inits.get(p)?.dims?.map(Number).join() === String(channels))) return null;
       if (isDepthwise(n) && Number(convWeight(n)!.dims![0]) !== channels) return null;
     }
@@ -162,10 +158,4 @@ function group(n: Node): number {
 function setGroup(n: Node, value: number): void {
   const g = (n.attribute ?? []).find((a) => a.name === 'group')!;
   g.i = value;
-}
-
-/** A PRelu slope with one value per channel, laid out for NCHW ([C,1,1] or [C]-shaped after the leading 1s). */
-function paddableSlope(t: Tensor | undefined, channels: number): boolean {
-  const dims = (t?.dims ?? []).map(Number);
-  return dims.length === 3 && dims[0] === channels && dims[1] === 1 && dims[2] === 1;
 }
