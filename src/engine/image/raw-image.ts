@@ -87,7 +87,8 @@ function sampleAxisAligned(img: RawImage, m: Affine, spec: TensorSpec, dst: Floa
 /**
  * A 2:1 reduction of a rectangle at integer coordinates, wholly inside the image: bilinear sampling at pixel centres
  * then lands exactly between four pixels, so it is their average. A 640x480 frame read by a 320x240 detector is this
- * case, and the plain average runs about 2.5x faster than the general sampler.
+ * case, and the plain average runs about 1.5x faster than the general sampler (1.85 vs 2.6-2.9 ms per 320x240 input,
+ * measured on the 2-core machine).
  */
 function isExactHalving(img: RawImage, m: Affine, spec: TensorSpec): boolean {
   const x0 = m[2] - 0.5;
