@@ -81,44 +81,39 @@ export function decide(kind: JobKind, m: SmartSelfieMeasurements, t: DecisionThr
   }
   const inReview = checks.filter((c) => c.verdict === 'review');
   if (inReview.length) {
-    const row = resultCode(kind, 'provisional');
-    return {
-      category: 'provisional',
-      resultCode: row.code,
-      resultText: row.text,
-      actions: actionsFor(kind, 'provisional', states),
-      confidence: asConfidence(Math.min(...inReview.map((c) => c.p))),
-      jobSuccess: kind === 'enroll',
-      reasons: inReview.map((c) => `${c.name}_near_threshold`),
-      isFinalResult: false,
-      isMachineResult: true,
-    };
+    const confidence = asConfidence(Math.min(...inReview.map((c) => c.p)));
+    return machineDecision(kind, 'provisional', 'provisional', states, confidence, inReview.map((c) => `${c.name}_near_threshold`));
   }
-  const row = resultCode(kind, 'approved');
-  return {
-    category: 'approved',
-    resultCode: row.code,
-    resultText: row.text,
-    actions: actionsFor(kind, 'approved', states),
-    confidence: asConfidence(Math.min(...checks.map((c) => c.p))),
-    jobSuccess: true,
-    reasons: [],
-    isFinalResult: true,
-    isMachineResult: true,
-  };
+  return machineDecision(kind, 'approved', 'approved', states, asConfidence(Math.min(...checks.map((c) => c.p))), []);
 }
 
 function rejected(kind: JobKind, outcome: Outcome, reasons: string[], confidence: number, states: CheckStates): Decision {
+  return machineDecision(kind, 'rejected', outcome, states, confidence, reasons);
+}
+
+/**
+ * A machine decision of `category`, with the result code of `outcome` (the category itself, or the reason for a
+ * rejection). An enrolment under review already counts as a success (the selfie is registered pending review); a
+ * provisional result is not final.
+ */
+export function machineDecision(
+  kind: JobKind,
+  category: Decision['category'],
+  outcome: Outcome,
+  states: CheckStates,
+  confidence: number,
+  reasons: string[],
+): Decision {
   const row = resultCode(kind, outcome);
   return {
-    category: 'rejected',
+    category,
     resultCode: row.code,
     resultText: row.text,
-    actions: actionsFor(kind, 'rejected', states),
+    actions: actionsFor(kind, category, states),
     confidence,
-    jobSuccess: false,
+    jobSuccess: category === 'approved' || (category === 'provisional' && kind === 'enroll'),
     reasons,
-    isFinalResult: true,
+    isFinalResult: category !== 'provisional',
     isMachineResult: true,
   };
 }

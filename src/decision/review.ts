@@ -1,5 +1,5 @@
 /** @file Non-machine outcomes: the final result after human review, and the sandbox's forced results. */
-import { actionsFor } from './actions.js';
+import { machineDecision } from './decide.js';
 import { ACTION, resultCode, type Outcome } from './result-codes.js';
 import type { Decision, JobKind } from './types.js';
 
@@ -55,16 +55,6 @@ export function forcedDecision(kind: JobKind, outcome: 'approved' | 'provisional
   const key = kind === 'authenticate' ? 'compare' : 'liveness';
   const state = outcome === 'approved' ? 'pass' : outcome === 'provisional' ? 'review' : 'fail';
   const states = { selfie: 'pass', liveness: 'pass', compare: kind === 'authenticate' ? 'pass' : 'not_done', [key]: state } as const;
-  const row = resultCode(kind, outcome === 'rejected' ? (kind === 'authenticate' ? 'not_matching' : 'liveness_failed') : outcome);
-  return {
-    category: outcome,
-    resultCode: row.code,
-    resultText: row.text,
-    actions: actionsFor(kind, outcome, states),
-    confidence: outcome === 'provisional' ? 50 : 99.99,
-    jobSuccess: outcome === 'approved' || (outcome === 'provisional' && kind === 'enroll'),
-    reasons: ['sandbox_result'],
-    isFinalResult: outcome !== 'provisional',
-    isMachineResult: true,
-  };
+  const reason = outcome === 'rejected' ? (kind === 'authenticate' ? 'not_matching' : 'liveness_failed') : outcome;
+  return machineDecision(kind, outcome, reason, states, outcome === 'provisional' ? 50 : 99.99, ['sandbox_result']);
 }
