@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createEngine, cosineSimilarity, DEFAULT_SETTINGS, type FaceAnalysis, type FaceEngine } from '../src/engine/index.js';
 import { createHumanBaseline } from './human-baseline.js';
-import { machineDescription, writeBenchmarkSection } from './lib/report.js';
+import { machineDescription, percentile, writeBenchmarkSection } from './lib/report.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', existsSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json')) ? '' : '..');
 const { values: args } = parseArgs({
@@ -43,8 +43,6 @@ globalThis.fetch = async (input: string | URL | Request) => {
 };
 
 const TARGET = { p50Ms: 150, ratio: 5, impostorsAccepted: 0, fnmr: 0.02 };
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-const sortNum = (a: number[]) => [...a].sort((x, y) => x - y);
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 const frac = (x: number) => `${(100 * x).toFixed(2)} %`;
 const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
@@ -66,8 +64,7 @@ async function timeJobs(run: () => Promise<unknown>, n: number, concurrency: num
     }),
   );
   const total = performance.now() - start;
-  const s = sortNum(times);
-  return { p50: pct(s, 50), p95: pct(s, 95), jobsPerSec: (1000 * n) / total };
+  return { p50: percentile(times, 50), p95: percentile(times, 95), jobsPerSec: (1000 * n) / total };
 }
 
 /** Area under the ROC curve (Mann–Whitney U) and the equal error rate, from genuine and impostor scores. */
@@ -77,7 +74,7 @@ function rocStats(genuine: number[], impostor: number[]): { auc: number; eer: nu
   const auc = wins / (genuine.length * impostor.length);
   let eer = 1;
   let gap = Infinity;
-  for (const t of sortNum([...genuine, ...impostor])) {
+  for (const t of [...genuine, ...impostor].sort((x, y) => x - y)) {
     const fnmr = genuine.filter((g) => g < t).length / genuine.length;
     const fmr = impostor.filter((i) => i >= t).length / impostor.length;
     if (Math.abs(fnmr - fmr) < gap) {
