@@ -62,6 +62,7 @@ export class FaceAnalyzer {
       maxInputPixels: this.maxInputPixels,
       minSidePx: s.minImageSidePx,
       maxWorkingSidePx: role === 'selfie' ? s.maxWorkingSidePx : s.maxFrameSidePx,
+      fastJpeg: role !== 'selfie',
     });
     const img = decoded.image;
     const thumbnail = grayRect(img, [0, 0, img.width, img.height], THUMBNAIL_W, THUMBNAIL_H);

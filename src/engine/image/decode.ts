@@ -1,7 +1,9 @@
 /** @file Turns untrusted image bytes into an upright RGB working image, or an ImageError with a stable reason. */
 import sharp, { type Metadata } from 'sharp';
 import { ImageError } from '../image-error.js';
+import { readJpegHeader } from './jpeg-header.js';
 import type { RawImage } from './raw-image.js';
+import { decodeTurboJpeg, turboDecodable } from './turbo-jpeg.js';
 
 export interface DecodeOptions {
   /** Largest accepted width x height of the encoded image (checked from the header, before decoding). */
@@ -13,6 +15,11 @@ export interface DecodeOptions {
    * JPEG decoders shrink by 2, 4 or 8 inside the DCT almost for free (a 1382x1868 photo: ~80 ms → ~20 ms).
    */
   maxWorkingSidePx: number;
+  /**
+   * Allow libjpeg-turbo's fast path for plain JPEGs that need no shrinking (see turbo-jpeg.ts); its pixels differ
+   * from sharp's by IDCT rounding, so it is for liveness frames, not for the images that decide a match.
+   */
+  fastJpeg?: boolean;
 }
 
 export interface DecodedImage {
@@ -28,12 +35,14 @@ const FORMATS = new Set(['jpeg', 'png', 'webp']);
 
 export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promise<DecodedImage> {
   if (bytes.length === 0) throw new ImageError('empty', 'The image is empty (0 bytes)');
-  const claimed = pngHeaderSize(bytes) ?? jpegHeaderSize(bytes);
+  const jpeg = readJpegHeader(bytes);
+  const claimed = pngHeaderSize(bytes) ?? jpeg;
   if (claimed && claimed.width * claimed.height > opts.maxInputPixels) throw tooLarge(claimed.width, claimed.height, opts.maxInputPixels);
   // Most captures need no shrinking and no orientation-dependent sizes: decode them without a separate metadata
   // pass (which cost ~0.75 ms of a ~5 ms decode for a 640x480 frame). EXIF orientation is still applied.
   if (claimed && Math.max(claimed.width, claimed.height) <= opts.maxWorkingSidePx && Math.min(claimed.width, claimed.height) >= opts.minSidePx) {
-    return decodeAt(bytes, opts, null);
+    const fast = opts.fastJpeg && jpeg && turboDecodable(jpeg) ? decodeTurboJpeg(bytes, jpeg) : null;
+    return fast ? { image: fast, width: fast.width, height: fast.height, scale: 1 } : decodeAt(bytes, opts, null);
   }
   let meta: Metadata;
   try {
@@ -91,38 +100,6 @@ async function decodeAt(
 
 function tooLarge(w: number, h: number, max: number): ImageError {
   return new ImageError('too_large', `The image is ${w}x${h} pixels, more than the ${max} pixels accepted`);
-}
-
-/**
- * Width and height from a JPEG's frame header (SOFn), scanning the marker segments before it; null when the bytes
- * are not a JPEG or the header is not where a well-formed file has it (the full metadata pass then decides).
- */
-export function jpegHeaderSize(b: Uint8Array): { width: number; height: number } | null {
-  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
-  let p = 2;
-  while (p + 4 <= b.length) {
-    if (b[p] !== 0xff) return null;
-    const marker = b[p + 1];
-    if (marker === 0xff) {
-      p++; // fill byte
-      continue;
-    }
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      p += 2; // markers without a length
-      continue;
-    }
-    const length = (b[p + 2] << 8) | b[p + 3];
-    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isFrame) {
-      if (p + 9 > b.length) return null;
-      const height = (b[p + 5] << 8) | b[p + 6];
-      const width = (b[p + 7] << 8) | b[p + 8];
-      return width > 0 && height > 0 ? { width, height } : null;
-    }
-    if (marker === 0xda || marker === 0xd9 || length < 2) return null; // scan data or end before any frame header
-    p += 2 + length;
-  }
-  return null;
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
