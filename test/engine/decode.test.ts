@@ -1,5 +1,5 @@
 /** @file Decoding: JPEG headers read without a decoder, EXIF orientation, the libjpeg-turbo frame path, large images. */
-import sharp from 'sharp';
+import sharp, { type JpegOptions } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/engine/image/decode.js';
 import { readJpegHeader } from '../../src/engine/image/jpeg-header.js';
@@ -13,7 +13,7 @@ async function jpeg(width: number, height: number, orientation?: number): Promis
 }
 
 /** A 64x48 image with a gradient and a vivid patch, so IDCT rounding and channel order both show. */
-async function texturedJpeg(options: sharp.JpegOptions = {}): Promise<Buffer> {
+async function texturedJpeg(options: JpegOptions = {}): Promise<Buffer> {
   const w = 64;
   const h = 48;
   const px = Buffer.alloc(w * h * 3);
