@@ -1,6 +1,6 @@
 /** @file Unit tests for the engine's pure maths: NMS, the similarity transform, cosine, sampling and crops. */
 import { describe, expect, it } from 'vitest';
-import { cropRect, rectToAffine, sampleToTensor, type RawImage } from '../../src/engine/image/raw-image.js';
+import { cropRect, rectToAffine, sampleToTensor, type Affine, type RawImage } from '../../src/engine/image/raw-image.js';
 import { iou, nms } from '../../src/engine/math/nms.js';
 import { applyAffine, estimateSimilarity } from '../../src/engine/math/similarity-transform.js';
 import { cosineSimilarity, l2Normalize, softmax } from '../../src/engine/math/vector.js';
@@ -118,6 +118,51 @@ describe('sampling', () => {
     const a = sampleToTensor(img, [1, 0, 0.5, 0, 1, 0], spec);
     const b = sampleToTensor(img, [1, 1e-12, 0.5, 1e-12, 1, 0], spec);
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 6);
+  });
+
+  /** Bilinear sampling written plainly, per output value: what every sampler path must compute. */
+  function reference(src: RawImage, m: number[], spec: { width: number; height: number }, channel: number): number[] {
+    const at = (x: number, y: number) => src.data[(y * src.width + x) * 3 + channel];
+    const out: number[] = [];
+    for (let y = 0; y < spec.height; y++) {
+      for (let x = 0; x < spec.width; x++) {
+        const sx = Math.min(Math.max(m[0] * x + m[1] * y + m[2], 0), src.width - 1);
+        const sy = Math.min(Math.max(m[3] * x + m[4] * y + m[5], 0), src.height - 1);
+        const x0 = Math.floor(sx), y0 = Math.floor(sy);
+        const x1 = Math.min(x0 + 1, src.width - 1), y1 = Math.min(y0 + 1, src.height - 1);
+        const fx = sx - x0, fy = sy - y0;
+        out.push((at(x0, y0) * (1 - fx) + at(x1, y0) * fx) * (1 - fy) + (at(x0, y1) * (1 - fx) + at(x1, y1) * fx) * fy);
+      }
+    }
+    return out;
+  }
+
+  it('every sampler path (general, 2:1, axis-aligned) matches plain bilinear sampling, edges clamped', () => {
+    const noise: RawImage = { width: 37, height: 29, data: Uint8Array.from({ length: 37 * 29 * 3 }, (_, i) => (i * 7919) % 251) };
+    const spec = { width: 12, height: 9, channels: 'RGB' as const, mean: [0, 0, 0], std: [1, 1, 1] };
+    const maps: Affine[] = [
+      [1.3, 0.4, -3.2, -0.4, 1.3, 5.1], // rotated, partly outside the image
+      rectToAffine(4, 6, 24, 18, 12, 9), // exact 2:1
+      rectToAffine(-5.5, 2.25, 50, 31, 12, 9), // axis-aligned crop reaching past the edges
+    ];
+    for (const m of maps) {
+      const t = sampleToTensor(noise, m, spec);
+      for (let c = 0; c < 3; c++) {
+        const want = reference(noise, m, spec, c);
+        want.forEach((v, i) => expect(t[c * 108 + i]).toBeCloseTo(v, 3));
+      }
+    }
+  });
+
+  it('samples each image from its own pixels when several images of different sizes alternate', () => {
+    const spec = { width: 2, height: 2, channels: 'GRAY' as const, mean: [0], std: [1] };
+    const flat = (v: number, w: number, h: number): RawImage => ({ width: w, height: h, data: new Uint8Array(w * h * 3).fill(v) });
+    const small = flat(10, 8, 8);
+    const large = flat(200, 1500, 1100); // more than the sampler's initial memory
+    for (const [image, value] of [[small, 10], [large, 200], [small, 10]] as const) {
+      const t = sampleToTensor(image, rectToAffine(0, 0, image.width, image.height, 2, 2), spec);
+      expect(Array.from(t, (v) => Math.round(v))).toEqual([value, value, value, value]);
+    }
   });
 
   it('crop rectangles stay inside the image and shrink their scale when the image is too small', () => {

@@ -1,5 +1,6 @@
 /** @file Pure pixel operations on decoded RGB buffers: one bilinear affine sampler that fills model tensors directly. */
 import type { TensorSpec } from '../manifest.js';
+import { WasmSamplers, type OutputPlan } from './wasm-samplers.js';
 
 /** Interleaved 8-bit RGB pixels, row-major, no padding. */
 export interface RawImage {
@@ -25,70 +26,26 @@ export function rectToAffine(x: number, y: number, w: number, h: number, dstW: n
  * Samples `img` through `m` into an NCHW float tensor laid out as `spec` says (channel order, mean, std).
  * Plain bilinear with no anti-aliasing, as cv2.resize / cv2.warpAffine (INTER_LINEAR) do: that is the
  * preprocessing the shipped models were published with, and anti-spoof models read exactly the high-frequency
- * texture a smoothing filter would remove. Coordinates outside the image are clamped to its edge. Axis-aligned maps
- * (crops, resizes) take a table-driven path: it runs several times per frame, so it avoids per-pixel coordinate maths.
+ * texture a smoothing filter would remove. Coordinates outside the image are clamped to its edge. The pixel loops
+ * run in WebAssembly (assembly/samplers.ts); axis-aligned maps (crops, resizes) take a table-driven path, and an
+ * exact 2:1 reduction a plain 2x2 average. `img.data` must not change after it has been sampled once (decoded images
+ * never do): its pixels stay cached in the sampler's memory.
  */
 export function sampleToTensor(img: RawImage, m: Affine, spec: TensorSpec, out?: Float32Array): Float32Array {
   const planes = spec.channels === 'GRAY' ? 1 : 3;
   const dst = out ?? new Float32Array(planes * spec.width * spec.height);
-  if (m[1] !== 0 || m[3] !== 0) sampleGeneral(img, m, spec, dst);
-  else if (isExactHalving(img, m, spec)) sampleHalving(img, m, spec, dst);
-  else sampleAxisAligned(img, m, spec, dst);
+  const plan = outputPlan(spec, spec.width * spec.height);
+  const samplers = WasmSamplers.get();
+  if (m[1] !== 0 || m[3] !== 0) samplers.general(img, m, spec.width, spec.height, plan, dst);
+  else if (isExactHalving(img, m, spec)) samplers.halving(img, m[2] - 0.5, m[5] - 0.5, spec.width, spec.height, plan, dst);
+  else samplers.axisAligned(img, m, spec.width, spec.height, plan, dst);
   return dst;
-}
-
-/** Per output coordinate: the two source offsets (times `stride`) and their bilinear weights. */
-function axisTable(outLen: number, scale: number, offset: number, srcLen: number, stride: number) {
-  const idx = new Int32Array(outLen * 2);
-  const wt = new Float32Array(outLen * 2);
-  const max = srcLen - 1;
-  for (let o = 0; o < outLen; o++) {
-    let s = scale * o + offset;
-    if (s < 0) s = 0; else if (s > max) s = max;
-    const s0 = Math.floor(s);
-    const f = s - s0;
-    idx[2 * o] = s0 * stride;
-    idx[2 * o + 1] = (s0 < max ? s0 + 1 : s0) * stride;
-    wt[2 * o] = 1 - f;
-    wt[2 * o + 1] = f;
-  }
-  return { idx, wt };
-}
-
-function sampleAxisAligned(img: RawImage, m: Affine, spec: TensorSpec, dst: Float32Array): void {
-  const { width: ow, height: oh } = spec;
-  const data = img.data;
-  const { idx: xi, wt: xw } = axisTable(ow, m[0], m[2], img.width, 3);
-  const { idx: yi, wt: yw } = axisTable(oh, m[4], m[5], img.height, img.width * 3);
-  const plane = ow * oh;
-  const { or, og, ob, kr, kg, kb, br, bg, bb, gray } = outputPlan(spec, plane);
-  for (let y = 0; y < oh; y++) {
-    const r0 = yi[2 * y], r1 = yi[2 * y + 1];
-    const wy0 = yw[2 * y], wy1 = yw[2 * y + 1];
-    let o = y * ow;
-    for (let x = 0; x < ow; x++, o++) {
-      const c0 = xi[2 * x], c1 = xi[2 * x + 1];
-      const wx0 = xw[2 * x], wx1 = xw[2 * x + 1];
-      const w00 = wy0 * wx0, w01 = wy0 * wx1, w10 = wy1 * wx0, w11 = wy1 * wx1;
-      const p00 = r0 + c0, p01 = r0 + c1, p10 = r1 + c0, p11 = r1 + c1;
-      const r = data[p00] * w00 + data[p01] * w01 + data[p10] * w10 + data[p11] * w11;
-      const g = data[p00 + 1] * w00 + data[p01 + 1] * w01 + data[p10 + 1] * w10 + data[p11 + 1] * w11;
-      const b = data[p00 + 2] * w00 + data[p01 + 2] * w01 + data[p10 + 2] * w10 + data[p11 + 2] * w11;
-      if (gray) dst[o] = (0.299 * r + 0.587 * g + 0.114 * b) * kr + br;
-      else {
-        dst[or + o] = r * kr + br;
-        dst[og + o] = g * kg + bg;
-        dst[ob + o] = b * kb + bb;
-      }
-    }
-  }
 }
 
 /**
  * A 2:1 reduction of a rectangle at integer coordinates, wholly inside the image: bilinear sampling at pixel centres
  * then lands exactly between four pixels, so it is their average. A 640x480 frame read by a 320x240 detector is this
- * case, and the plain average runs about 1.5x faster than the general sampler (1.85 vs 2.6-2.9 ms per 320x240 input,
- * measured on the 2-core machine).
+ * case.
  */
 function isExactHalving(img: RawImage, m: Affine, spec: TensorSpec): boolean {
   const x0 = m[2] - 0.5;
@@ -97,74 +54,11 @@ function isExactHalving(img: RawImage, m: Affine, spec: TensorSpec): boolean {
     x0 + 2 * spec.width <= img.width && y0 + 2 * spec.height <= img.height;
 }
 
-function sampleHalving(img: RawImage, m: Affine, spec: TensorSpec, dst: Float32Array): void {
-  const { width: ow, height: oh } = spec;
-  const data = img.data;
-  const stride = img.width * 3;
-  // Integer-typed offsets: V8 indexes typed arrays much faster with small integers than with doubles.
-  const x0 = (m[2] - 0.5) | 0;
-  const y0 = (m[5] - 0.5) | 0;
-  const plane = ow * oh;
-  const { or, og, ob, kr, kg, kb, br, bg, bb, gray } = outputPlan(spec, plane);
-  for (let y = 0; y < oh; y++) {
-    let p = (y0 + 2 * y) * stride + x0 * 3;
-    let q = p + stride;
-    let o = y * ow;
-    for (let x = 0; x < ow; x++, o++, p += 6, q += 6) {
-      const r = (data[p] + data[p + 3] + data[q] + data[q + 3]) * 0.25;
-      const g = (data[p + 1] + data[p + 4] + data[q + 1] + data[q + 4]) * 0.25;
-      const b = (data[p + 2] + data[p + 5] + data[q + 2] + data[q + 5]) * 0.25;
-      if (gray) dst[o] = (0.299 * r + 0.587 * g + 0.114 * b) * kr + br;
-      else {
-        dst[or + o] = r * kr + br;
-        dst[og + o] = g * kg + bg;
-        dst[ob + o] = b * kb + bb;
-      }
-    }
-  }
-}
-
-function sampleGeneral(img: RawImage, m: Affine, spec: TensorSpec, dst: Float32Array): void {
-  const { width: ow, height: oh } = spec;
-  const { data, width: w, height: h } = img;
-  const maxX = w - 1;
-  const maxY = h - 1;
-  const [a, b, c, d, e, f] = m;
-  const plane = ow * oh;
-  const { or, og, ob, kr, kg, kb, br, bg, bb, gray } = outputPlan(spec, plane);
-  for (let y = 0; y < oh; y++) {
-    let o = y * ow;
-    for (let x = 0; x < ow; x++, o++) {
-      let sx = a * x + b * y + c;
-      let sy = d * x + e * y + f;
-      if (sx < 0) sx = 0; else if (sx > maxX) sx = maxX;
-      if (sy < 0) sy = 0; else if (sy > maxY) sy = maxY;
-      const x0 = sx | 0;
-      const y0 = sy | 0;
-      const fx = sx - x0;
-      const fy = sy - y0;
-      const x1 = x0 < maxX ? x0 + 1 : x0;
-      const y1 = y0 < maxY ? y0 + 1 : y0;
-      const p00 = (y0 * w + x0) * 3, p01 = (y0 * w + x1) * 3, p10 = (y1 * w + x0) * 3, p11 = (y1 * w + x1) * 3;
-      const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
-      const r = data[p00] * w00 + data[p01] * w01 + data[p10] * w10 + data[p11] * w11;
-      const g = data[p00 + 1] * w00 + data[p01 + 1] * w01 + data[p10 + 1] * w10 + data[p11 + 1] * w11;
-      const bl = data[p00 + 2] * w00 + data[p01 + 2] * w01 + data[p10 + 2] * w10 + data[p11 + 2] * w11;
-      if (gray) dst[o] = (0.299 * r + 0.587 * g + 0.114 * bl) * kr + br;
-      else {
-        dst[or + o] = r * kr + br;
-        dst[og + o] = g * kg + bg;
-        dst[ob + o] = bl * kb + bb;
-      }
-    }
-  }
-}
-
 /**
  * Where R, G and B go (offsets of their tensor planes) and the affine normalisation of each, value·k + b with
  * k = 1/std and b = −mean/std of that plane; grey output uses plane 0's.
  */
-function outputPlan(spec: TensorSpec, plane: number) {
+function outputPlan(spec: TensorSpec, plane: number): OutputPlan {
   const { mean, std } = spec;
   const gray = spec.channels === 'GRAY';
   const [pr, pg, pb] = gray ? [0, 0, 0] : spec.channels === 'BGR' ? [2, 1, 0] : [0, 1, 2];
