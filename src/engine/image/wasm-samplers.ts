@@ -41,7 +41,7 @@ function wasmFile(): string {
 export class WasmSamplers {
   private static instance: WasmSamplers | null = null;
   /** The image whose pixels are at BASE: an engine samples each decoded image several times, copied in once. */
-  private loaded: Uint8Array | null = null;
+  private loaded: RawImage | null = null;
 
   private constructor(private readonly wasm: SamplerExports) {}
 
@@ -83,9 +83,10 @@ export class WasmSamplers {
     const end = scratch + scratchBytes;
     const memory = this.wasm.memory;
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
-    if (this.loaded !== img.data) {
+    const loaded = this.loaded;
+    if (!loaded || loaded.data !== img.data || loaded.width !== img.width || loaded.height !== img.height) {
       new Uint8Array(memory.buffer, BASE, imageBytes).set(img.data.subarray(0, imageBytes));
-      this.loaded = img.data;
+      this.loaded = { data: img.data, width: img.width, height: img.height };
     }
     return { src: BASE, dst, scratch };
   }
