@@ -4,6 +4,7 @@
  */
 import { buildCallbackBody, type SmileResult } from '../protocol/result-format.js';
 import type { Task } from '../store/types.js';
+import { postJson } from './callback-post.js';
 import type { JobContext } from './context.js';
 import { smileResultOf } from './result-view.js';
 
@@ -22,15 +23,7 @@ export async function deliverCallbackTask(ctx: JobContext, task: Task): Promise<
   let status: number | null = null;
   let error: string | null = null;
   try {
-    const res = await fetch(delivery.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'likeness-callback/1' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(ctx.config.callbackTimeoutMs),
-      redirect: 'manual',
-    });
-    status = res.status;
-    await res.body?.cancel();
+    status = await postJson(delivery.url, JSON.stringify(body), { 'user-agent': 'likeness-callback/1' }, ctx.config.callbackTimeoutMs);
     if (status < 200 || status > 299) error = `HTTP ${status}`;
   } catch (err) {
     error = String((err as Error).cause ?? (err as Error).message ?? err).slice(0, 500);
