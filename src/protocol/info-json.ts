@@ -116,10 +116,20 @@ const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 function decodeBase64Image(value: unknown, field: string): Buffer {
   if (isAbsent(value)) throw apiError('MISSING_PARAMETER', `${field} is missing`);
   if (typeof value !== 'string') throw apiError('INVALID_PARAMETER_TYPE', `${field} must be a base64 string`);
+  // Node's decoder skips characters outside the alphabet, so a plain string decodes to exactly its full length only
+  // when every character is valid: that check costs nothing, where the scans below take ~0.1 ms per liveness frame.
+  const direct = Buffer.from(value, 'base64');
+  if (direct.length > 0 && value.length % 4 !== 1 && direct.length === base64Length(value)) return direct;
   const text = value.trim().replace(DATA_URL_PREFIX, '').replace(/\s+/g, '');
   const data = BASE64.test(text) && text.length % 4 !== 1 ? Buffer.from(text, 'base64') : Buffer.alloc(0);
   if (data.length === 0) throw apiError('INVALID_PARAMETER_TYPE', `${field} is not valid base64`);
   return data;
+}
+
+/** Bytes a base64 string of only alphabet characters and trailing '=' padding decodes to. */
+function base64Length(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return Math.floor(((text.length - padding) * 3) / 4);
 }
 
 function parseJson(raw: Buffer | string): Record<string, unknown> {

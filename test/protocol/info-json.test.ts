@@ -195,6 +195,24 @@ describe('parseInfoJson errors', () => {
     expectApiError(() => parseInfoJson(jsInfo([{ file_name: 'selfie.jpg' }]), files), '2213', /image_type_id/);
   });
 
+  it('accepts every base64 form the SDKs send and decodes each to the same bytes', () => {
+    const b64 = LIVENESS.toString('base64');
+    const forms = [
+      b64,
+      b64.replace(/=+$/, ''), // unpadded
+      LIVENESS.toString('base64url'),
+      `data:image/jpeg;base64,${b64}`,
+      b64.replace(/.{76}/g, '$&\n'), // Android's Base64.DEFAULT wraps lines
+      ` ${b64}\r\n`,
+    ];
+    for (const image of forms) {
+      const parsed = parseInfoJson(jsInfo([{ image_type_id: 6, image }]), files);
+      expect(parsed.images[0].data.equals(LIVENESS)).toBe(true);
+    }
+    const broken = `${b64.slice(0, 40)}!${b64.slice(41)}`;
+    expectApiError(() => parseInfoJson(jsInfo([{ image_type_id: 6, image: broken }]), files), '2204', /base64/);
+  });
+
   it('wrong types and bad values are 2204', () => {
     expectApiError(() => parseInfoJson(jsInfo([]).replace('"job_type":4', '"job_type":"four"'), files), '2204', /job_type/);
     expectApiError(() => parseInfoJson(jsInfo([]).replace('"user_id":"u1"', '"user_id":{"a":1}'), files), '2204', /user_id/);
