@@ -24,6 +24,16 @@ describe('LocalDirBlobStore', () => {
     expect(await blobs.get('production/001/1/selfie-0-ab.img')).toBeNull();
   });
 
+  it('writes the images of a job in parallel into a new directory, and remakes it when it was removed behind its back', async () => {
+    const blobs = new LocalDirBlobStore(dir);
+    const keys = Array.from({ length: 9 }, (_, i) => `production/001/7/liveness-${i}-ab.img`);
+    await Promise.all(keys.map((k, i) => blobs.put(k, Buffer.from(`frame ${i}`))));
+    expect(readdirSync(join(dir, 'production/001/7')).sort()).toEqual(keys.map((k) => k.split('/').pop()).sort());
+    rmSync(join(dir, 'production/001/7'), { recursive: true });
+    await blobs.put(keys[0], Buffer.from('again'));
+    expect((await blobs.get(keys[0]))!.toString()).toBe('again');
+  });
+
   it('refuses keys that could leave its directory', async () => {
     const blobs = new LocalDirBlobStore(dir);
     for (const key of ['../escape.img', 'a/../../b', '/etc/passwd', 'A B']) {

@@ -8,11 +8,16 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { BlobStore } from '../types.js';
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_.-]{0,200}$/;
+const REMEMBERED_DIRS = 1024;
 
 export class LocalDirBlobStore implements BlobStore {
   private readonly root: string;
-  /** Directories already created by this process: a job's images share one, so it is made once. */
-  private readonly made = new Set<string>();
+  /**
+   * Directories this process is creating or recently created. A job's images share one and are written in parallel:
+   * the first write makes it and the others wait for that, instead of each calling mkdir (on the upload's critical
+   * path). Bounded: older entries are forgotten, which costs at most a redundant mkdir.
+   */
+  private readonly dirs = new Map<string, Promise<void>>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -28,20 +33,27 @@ export class LocalDirBlobStore implements BlobStore {
   async put(key: string, data: Buffer): Promise<void> {
     const file = this.path(key);
     const dir = dirname(file);
-    if (!this.made.has(dir)) await this.makeDir(dir);
+    await this.ensureDir(dir);
     try {
       await writeFile(file, data, { mode: 0o600 });
     } catch (err) {
       // The directory was removed behind our back: make it again, once.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await this.makeDir(dir);
+      this.dirs.delete(dir);
+      await this.ensureDir(dir);
       await writeFile(file, data, { mode: 0o600 });
     }
   }
 
-  private async makeDir(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    this.made.add(dir);
+  private ensureDir(dir: string): Promise<void> {
+    let ready = this.dirs.get(dir);
+    if (!ready) {
+      ready = mkdir(dir, { recursive: true, mode: 0o700 }).then(() => undefined);
+      ready.catch(() => this.dirs.delete(dir));
+      this.dirs.set(dir, ready);
+      if (this.dirs.size > REMEMBERED_DIRS) this.dirs.delete(this.dirs.keys().next().value!);
+    }
+    return ready;
   }
 
   async get(key: string): Promise<Buffer | null> {
