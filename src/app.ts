@@ -18,6 +18,7 @@ import { createMetrics } from './http/metrics.js';
 import { loadOrCreateTls, type TlsMaterial } from './http/tls.js';
 import { deliverCallbackTask } from './jobs/callback-deliverer.js';
 import type { JobContext } from './jobs/context.js';
+import { EarlyEngineRuns } from './jobs/early-engine-runs.js';
 import { processJobFailed, processJobTask } from './jobs/job-processor.js';
 import { TaskRunner } from './jobs/task-runner.js';
 import { LocalDirBlobStore } from './store/blob/local-dir-blob-store.js';
@@ -94,6 +95,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       serverSecret,
       log,
       notifyWork: () => runners.forEach((r) => r.notify()),
+      earlyRuns: new EarlyEngineRuns(config.jobConcurrency),
     };
     // Embedded mode is the only process on this database: anything leased was interrupted by the last stop.
     const recovered = await store.recoverTasks(true);

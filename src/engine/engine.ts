@@ -9,7 +9,7 @@ import { ImageError } from './image-error.js';
 import { loadManifest } from './manifest.js';
 import { cosineSimilarity } from './math/vector.js';
 import { resolveSettings } from './settings.js';
-import type { CompareResult, EngineOptions, FaceEngine, LivenessResult, SmartSelfieInput, SmartSelfieMeasurements } from './types.js';
+import type { CompareResult, EngineOptions, FaceAnalysis, FaceEngine, LivenessResult, SmartSelfieInput, SmartSelfieMeasurements } from './types.js';
 import { WorkerPool } from './worker-pool.js';
 
 export const DEFAULT_MAX_INPUT_PIXELS = 50_000_000;
@@ -36,6 +36,11 @@ export function spoofFrameIndices(n: number, count: number): Set<number> {
 
 function available(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** The selfie's similarity to a registered template, or null without a template or a face in the selfie. */
+export function matchToReference(selfie: FaceAnalysis, reference: Float32Array | undefined): SmartSelfieMeasurements['match'] {
+  return reference && selfie.embedding ? { similarity: cosineSimilarity(reference, selfie.embedding) } : null;
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<FaceEngine> {
@@ -95,9 +100,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
     async smartSelfie(input: SmartSelfieInput): Promise<SmartSelfieMeasurements> {
       const start = performance.now();
       const [s, liveness] = await burst(input.selfie, input.liveness);
-      const emb = s.analysis.embedding;
-      const match = input.reference && emb ? { similarity: cosineSimilarity(input.reference, emb) } : null;
-      return { selfie: s.analysis, liveness, match, elapsedMs: performance.now() - start };
+      return { selfie: s.analysis, liveness, match: matchToReference(s.analysis, input.reference), elapsedMs: performance.now() - start };
     },
 
     close: () => pool.close(),

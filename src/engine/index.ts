@@ -1,5 +1,5 @@
 /** @file Public entry of the face engine. */
-export { createEngine, defaultModelsDir, DEFAULT_MAX_INPUT_PIXELS } from './engine.js';
+export { createEngine, defaultModelsDir, matchToReference, DEFAULT_MAX_INPUT_PIXELS } from './engine.js';
 export { ImageError, type ImageErrorReason } from './image-error.js';
 export { DEFAULT_MATCH_THRESHOLD, DEFAULT_SPOOF_THRESHOLD, DEFAULT_SETTINGS, resolveSettings } from './settings.js';
 export type { EngineSettings, QualitySettings, LivenessSettings, SettingsOverrides } from './settings.js';

@@ -6,6 +6,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import type { DecisionThresholds } from '../decision/types.js';
 import type { FaceEngine } from '../engine/types.js';
 import type { BlobStore, RecordStore } from '../store/types.js';
+import type { EarlyEngineRuns } from './early-engine-runs.js';
 
 export interface JobContext {
   store: RecordStore;
@@ -18,4 +19,6 @@ export interface JobContext {
   log: Logger;
   /** Wakes the queue workers when new work is enqueued, so they do not wait for their next poll. */
   notifyWork(): void;
+  /** Engine runs started on uploads while their images are being stored (see early-engine-runs.ts). */
+  earlyRuns: EarlyEngineRuns;
 }

@@ -4,7 +4,7 @@
  */
 import { decide, forcedDecision } from '../decision/index.js';
 import type { JobKind } from '../decision/types.js';
-import { ImageError } from '../engine/index.js';
+import { ImageError, matchToReference } from '../engine/index.js';
 import type { SmartSelfieMeasurements } from '../engine/types.js';
 import { isApiError } from '../errors/api-errors.js';
 import type { CompletedJob, JobImage, JobRecord, JobResult } from '../store/types.js';
@@ -31,6 +31,8 @@ function scoresOf(m: SmartSelfieMeasurements): JobResult['scores'] {
 }
 
 async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: JobImage[]): Promise<CompletedJob> {
+  // Taken first, so a job that ends before the engine (an unknown user, say) does not leave its early run behind.
+  const early = ctx.earlyRuns.take(job.smileJobId);
   const selfieImage = images.find((i) => i.role === 'selfie');
   if (!selfieImage) return { state: 'complete', result: unusableSelfieResult(kind, 'no selfie image (type 0 or 2) was provided') };
   let reference: Float32Array | undefined;
@@ -41,16 +43,14 @@ async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: 
     if (isApiError(err)) return { state: 'complete', result: errorResult(kind, err.code, err.message) };
     throw err;
   }
-  const load = async (img: JobImage) => {
-    const data = await ctx.blobs.get(img.blobKey);
-    if (!data) throw new Error(`image ${img.role}-${img.index} of job ${job.smileJobId} is missing from storage`);
-    return data;
-  };
-  const selfie = await load(selfieImage);
-  const liveness = await Promise.all(images.filter((i) => i.role === 'liveness').sort((a, b) => a.index - b.index).map(load));
   let m: SmartSelfieMeasurements;
   try {
-    m = await ctx.engine.smartSelfie({ selfie, liveness, reference });
+    if (early) {
+      const measured = await early;
+      m = { ...measured, match: matchToReference(measured.selfie, reference) };
+    } else {
+      m = await runEngine(ctx, job, images, selfieImage, reference);
+    }
   } catch (err) {
     if (err instanceof ImageError) return { state: 'complete', result: unusableSelfieResult(kind, err.message) };
     throw err;
@@ -63,6 +63,17 @@ async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: 
     outcome.enrollment = { userId: job.userId, template: m.selfie.embedding, imageKey: selfieImage.blobKey, replace: job.options.allowReenroll };
   }
   return outcome;
+}
+
+async function runEngine(ctx: JobContext, job: JobRecord, images: JobImage[], selfieImage: JobImage, reference: Float32Array | undefined) {
+  const load = async (img: JobImage) => {
+    const data = await ctx.blobs.get(img.blobKey);
+    if (!data) throw new Error(`image ${img.role}-${img.index} of job ${job.smileJobId} is missing from storage`);
+    return data;
+  };
+  const selfie = await load(selfieImage);
+  const liveness = await Promise.all(images.filter((i) => i.role === 'liveness').sort((a, b) => a.index - b.index).map(load));
+  return ctx.engine.smartSelfie({ selfie, liveness, reference });
 }
 
 /** Evaluates the job and stores the outcome (and its callback) atomically; completes the queue task if given. */

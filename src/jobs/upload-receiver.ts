@@ -51,8 +51,22 @@ export async function receiveUpload(ctx: JobContext, token: string, zip: Buffer)
     ...selfies.slice(0, 1).map((img) => ({ role: 'selfie' as const, index: 0, data: img.data })),
     ...frames.map((img, index) => ({ role: 'liveness' as const, index, data: img.data })),
   ];
-  await withStoredImages(ctx, { environment: job.environment, partnerId: job.partnerId, group: job.smileJobId }, images, async (stored) => {
-    if (!(await ctx.store.acceptUpload(job.smileJobId, stored))) throw apiError('UPLOAD_ALREADY_RECEIVED', 'A zip was already uploaded for this job');
-  });
+  startEarlyRun(ctx, job.smileJobId, images);
+  try {
+    await withStoredImages(ctx, { environment: job.environment, partnerId: job.partnerId, group: job.smileJobId }, images, async (stored) => {
+      if (!(await ctx.store.acceptUpload(job.smileJobId, stored))) throw apiError('UPLOAD_ALREADY_RECEIVED', 'A zip was already uploaded for this job');
+    });
+  } catch (err) {
+    ctx.earlyRuns.take(job.smileJobId);
+    throw err;
+  }
   ctx.notifyWork();
+}
+
+/** The engine starts on the images in memory while they are stored; the job's task takes the result. */
+function startEarlyRun(ctx: JobContext, smileJobId: number, images: IncomingImage[]): void {
+  const selfie = images.find((i) => i.role === 'selfie');
+  if (!selfie) return;
+  const liveness = images.filter((i) => i.role === 'liveness').map((i) => i.data);
+  ctx.earlyRuns.start(smileJobId, () => ctx.engine.smartSelfie({ selfie: selfie.data, liveness }));
 }
