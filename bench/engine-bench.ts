@@ -8,11 +8,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createEngine, cosineSimilarity, DEFAULT_SETTINGS, type FaceAnalysis, type FaceEngine } from '../src/engine/index.js';
+import { createEngine, cosineSimilarity, DEFAULT_SETTINGS, isExecutionProviderChoice, type FaceAnalysis, type FaceEngine } from '../src/engine/index.js';
 import { createHumanBaseline } from './human-baseline.js';
 import { machineDescription, percentile, writeBenchmarkSection } from './lib/report.js';
 
@@ -23,6 +22,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '20' },
     'human-jobs': { type: 'string', default: '4' },
     workers: { type: 'string' },
+    'execution-provider': { type: 'string', default: 'auto' },
     selfie: { type: 'string', default: 'img11.jpg' },
     check: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(repoRoot, 'BENCHMARKS.md') },
@@ -32,6 +32,11 @@ const dataDir = path.resolve(args.data!);
 const jobs = Math.max(4, Number(args.jobs));
 const humanJobs = Math.max(1, Number(args['human-jobs']));
 const workers = args.workers ? Number(args.workers) : undefined;
+const executionProvider = args['execution-provider'];
+if (!isExecutionProviderChoice(executionProvider)) {
+  console.error(`engine-bench: --execution-provider must be auto, cpu or cuda, got ${executionProvider}`);
+  process.exit(2);
+}
 if (!existsSync(path.join(dataDir, 'faces'))) {
   console.error(`engine-bench: no evaluation data at ${dataDir} (pass --data ../shared)`);
   process.exit(2);
@@ -154,7 +159,7 @@ const largeSelfie = existsSync(largeSelfieFile) ? await readFile(largeSelfieFile
 
 console.log(`engine-bench: ${jobs} jobs per engine setting, ${humanJobs} human jobs; selfie ${args.selfie}, 8 frames of bursts/live-1`);
 let t0 = performance.now();
-const engine = await createEngine({ workers });
+const engine = await createEngine({ workers, executionProvider });
 const startupMs = performance.now() - t0;
 const job = (s: Buffer) => () => engine.smartSelfie({ selfie: s, liveness: frames });
 for (let i = 0; i < 4; i++) await job(selfie)();
@@ -203,7 +208,7 @@ ${machineDescription()}
 
 A SmartSelfie job = 1 selfie (\`faces/${args.selfie}\`) + 8 liveness frames (\`bursts/live-1\`, 640×480): decode, detect,
 landmarks, embedding and quality on every image, anti-spoof on the selfie and ${DEFAULT_SETTINGS.liveness.spoofFrames ? `${DEFAULT_SETTINGS.liveness.spoofFrames} spread frames` : 'every frame'}, burst liveness.
-Engine: ${workers ?? os.availableParallelism()} worker threads, 1 ORT thread each, started in ${ms(startupMs)}. Human: @vladmandic/human on tfjs-wasm
+Engine: ${engine.runtime.workers} worker threads on ${engine.runtime.executionProvider === 'cuda' ? 'CUDA' : 'the CPU'}, 1 ORT thread each, started in ${ms(startupMs)}. Human: @vladmandic/human on tfjs-wasm
 (${human.backend}), detect + embedding + its anti-spoof per image, one job at a time, started in ${ms(humanStartupMs)}.
 
 | pipeline | p50 | p95 | jobs/s (c=1) | jobs/s (c=2) | jobs timed |

@@ -83,7 +83,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const runners: TaskRunner[] = [];
   let http: FastifyInstance | undefined;
   try {
-    const faceEngine = opts.engine ?? (await createEngine({ workers: config.engineWorkers }));
+    const faceEngine = opts.engine ?? (await createEngine({ workers: config.engineWorkers, executionProvider: config.engineExecutionProvider }));
     engine = faceEngine;
     const metrics = createMetrics();
     const ctx: JobContext = {

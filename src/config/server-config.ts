@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { isExecutionProviderChoice, type ExecutionProviderChoice } from '../engine/index.js';
 
 export interface ServerConfig {
   /** Directory holding all state: SQLite database, images, TLS certificate, master key. */
@@ -18,6 +19,8 @@ export interface ServerConfig {
   tlsKeyFile: string | null;
   /** Engine worker threads (default = cores). */
   engineWorkers: number;
+  /** onnxruntime execution provider: 'auto' (CUDA where installed and a GPU is visible, else CPU), 'cpu' or 'cuda'. */
+  engineExecutionProvider: ExecutionProviderChoice;
   /** How many jobs are processed at once by the queue worker. */
   jobConcurrency: number;
   /** Lifetime of an upload_url. */
@@ -42,6 +45,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   tlsCertFile: null,
   tlsKeyFile: null,
   engineWorkers: availableParallelism(),
+  engineExecutionProvider: 'auto',
   jobConcurrency: availableParallelism(),
   uploadUrlTtlMs: 60 * 60_000,
   imageLinkTtlMs: 15 * 60_000,
@@ -76,6 +80,9 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   if (!Array.isArray(cfg.callbackRetryDelaysMs) || cfg.callbackRetryDelaysMs.some((d) => !Number.isInteger(d) || d < 0)) {
     problems.push('callbackRetryDelaysMs must be a list of non-negative integers');
   }
+  if (!isExecutionProviderChoice(cfg.engineExecutionProvider)) {
+    problems.push(`engineExecutionProvider must be auto, cpu or cuda, got ${String(cfg.engineExecutionProvider)}`);
+  }
   if ((cfg.tlsCertFile === null) !== (cfg.tlsKeyFile === null)) problems.push('give both a TLS certificate and its key, or neither');
   if (cfg.publicUrl !== null && !/^https?:\/\/[^/]+/.test(cfg.publicUrl)) problems.push(`publicUrl must be an http(s) URL, got ${cfg.publicUrl}`);
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -97,6 +104,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     tlsCertFile: env.LIKENESS_TLS_CERT,
     tlsKeyFile: env.LIKENESS_TLS_KEY,
     engineWorkers: num(env.LIKENESS_ENGINE_WORKERS),
+    engineExecutionProvider: env.LIKENESS_EXECUTION_PROVIDER || undefined,
     jobConcurrency: num(env.LIKENESS_JOB_CONCURRENCY),
     logLevel: env.LIKENESS_LOG_LEVEL,
   }) as Partial<ServerConfig>;

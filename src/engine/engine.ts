@@ -3,13 +3,14 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chooseExecutionProvider } from './backend/execution-provider.js';
 import { assessBurst } from './burst-liveness.js';
 import type { ImageAnalysis, ImageRole } from './face-analyzer.js';
 import { ImageError } from './image-error.js';
 import { loadManifest } from './manifest.js';
 import { cosineSimilarity } from './math/vector.js';
 import { resolveSettings } from './settings.js';
-import type { CompareResult, EngineOptions, FaceAnalysis, FaceEngine, LivenessResult, SmartSelfieInput, SmartSelfieMeasurements } from './types.js';
+import type { CompareResult, EngineOptions, EngineRuntime, FaceAnalysis, FaceEngine, LivenessResult, SmartSelfieInput, SmartSelfieMeasurements } from './types.js';
 import { WorkerPool } from './worker-pool.js';
 
 export const DEFAULT_MAX_INPUT_PIXELS = 50_000_000;
@@ -47,13 +48,26 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
   const settings = resolveSettings(options.settings);
   const modelsDir = options.modelsDir ?? process.env.LIKENESS_MODELS_DIR ?? defaultModelsDir();
   await loadManifest(modelsDir, true);
-  const pool = await WorkerPool.start(options.workers ?? available(), {
+  const choice = options.executionProvider ?? 'auto';
+  const workers = options.workers ?? available();
+  const init = {
     modelsDir,
-    executionProvider: options.executionProvider ?? 'cpu',
+    executionProvider: chooseExecutionProvider(choice),
     settings,
     maxInputPixels: options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS,
     niceness: options.workerNiceness ?? DEFAULT_WORKER_NICENESS,
-  });
+  };
+  const runtime: EngineRuntime = { executionProvider: init.executionProvider, workers };
+  let pool: WorkerPool;
+  try {
+    pool = await WorkerPool.start(workers, init);
+  } catch (err) {
+    // 'auto' found CUDA's libraries and a GPU, but onnxruntime could not start on them (driver, cuDNN): use the CPU.
+    if (choice !== 'auto' || init.executionProvider !== 'cuda') throw err;
+    runtime.executionProvider = 'cpu';
+    runtime.cudaFallback = (err as Error).message;
+    pool = await WorkerPool.start(workers, { ...init, executionProvider: 'cpu' });
+  }
 
   const run = (bytes: Buffer) => pool.analyze(bytes);
   /**
@@ -80,6 +94,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
   };
 
   return {
+    runtime,
+
     async analyze(image) {
       return (await run(image)).analysis;
     },

@@ -2,6 +2,7 @@
  * @file The engine's public contract: what callers (jobs, CLI, benchmarks) may rely on.
  * The engine knows nothing of HTTP or Smile ID codes; the decision module turns these measurements into outcomes.
  */
+import type { ExecutionProvider, ExecutionProviderChoice } from './backend/execution-provider.js';
 import type { SettingsOverrides } from './settings.js';
 
 /** Why a face image is not good enough to use. Stable strings: they appear in the CLI's JSON and in job records. */
@@ -110,8 +111,11 @@ export interface EngineOptions {
   workers?: number;
   /** Directory with manifest.json and the model files; default = the package's models/ directory. */
   modelsDir?: string;
-  /** 'cpu' (default) or 'cuda' when a GPU and onnxruntime's CUDA provider are present. */
-  executionProvider?: 'cpu' | 'cuda';
+  /**
+   * 'auto' (default): onnxruntime's CUDA provider where it is installed and an NVIDIA GPU is visible, else the CPU;
+   * 'cpu'; or 'cuda', which fails to start, saying why, where CUDA cannot work. See backend/execution-provider.ts.
+   */
+  executionProvider?: ExecutionProviderChoice;
   /**
    * Scheduling niceness of the worker threads (default 10; 0 = normal priority). Inference still uses all idle CPU,
    * but the caller's event loop preempts it. Linux only.
@@ -123,7 +127,16 @@ export interface EngineOptions {
   settings?: SettingsOverrides;
 }
 
+/** What the engine runs on, as started. */
+export interface EngineRuntime {
+  executionProvider: ExecutionProvider;
+  workers: number;
+  /** Set when 'auto' found CUDA installed but could not start on it, so the engine runs on the CPU. */
+  cudaFallback?: string;
+}
+
 export interface FaceEngine {
+  readonly runtime: EngineRuntime;
   analyze(image: Buffer): Promise<FaceAnalysis>;
   compare(a: Buffer, b: Buffer): Promise<CompareResult>;
   liveness(selfie: Buffer, frames: Buffer[]): Promise<LivenessResult>;

@@ -1,4 +1,5 @@
 /** @file Messages between the worker pool and its workers. */
+import type { ExecutionProvider } from './backend/execution-provider.js';
 import type { ImageErrorReason } from './image-error.js';
 import type { ImageAnalysis, ImageRole } from './face-analyzer.js';
 import type { EngineSettings } from './settings.js';
@@ -6,7 +7,7 @@ import type { SpoofResult } from './types.js';
 
 export interface WorkerInit {
   modelsDir: string;
-  executionProvider: 'cpu' | 'cuda';
+  executionProvider: ExecutionProvider;
   settings: EngineSettings;
   maxInputPixels: number;
   /** Scheduling niceness of the worker threads (0 = normal; Linux only). */

@@ -72,6 +72,23 @@ describe('likeness compare', () => {
   });
 });
 
+describe('--execution-provider', () => {
+  it('accepts auto, cpu and cuda only, and says why CUDA cannot be used here', async () => {
+    const img = path.join(assets, 'screenshot-faceid.jpg');
+    const bad = await cli('compare', img, img, '--execution-provider', 'gpu');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/Allowed choices are auto, cpu, cuda/);
+    const cpu = await cli('liveness', '--selfie', img, '--execution-provider', 'cpu', '--json');
+    expect(cpu.code).toBe(0);
+    expect(JSON.parse(cpu.stdout)).toMatchObject({ live: expect.any(Boolean) });
+    if (existsSync(path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'))) return;
+    const cuda = await cli('compare', img, img, '--json', '--execution-provider', 'cuda');
+    expect(cuda.code).not.toBe(0);
+    expect(cuda.stdout).toBe('');
+    expect(cuda.stderr).toMatch(/CUDA execution provider was requested, but .*ONNXRUNTIME_NODE_INSTALL=cuda12/);
+  });
+});
+
 describe.skipIf(!HAS_SHARED)(`likeness on ../shared${HAS_SHARED ? '' : ` (skipped: ${SHARED_MISSING})`}`, () => {
   it('compare: same person matches, different people do not', async () => {
     const same = JSON.parse((await cli('compare', sharedPath('faces', 'img1.jpg'), sharedPath('faces', 'img2.jpg'), '--json')).stdout);

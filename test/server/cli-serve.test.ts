@@ -47,6 +47,7 @@ describe('likeness serve (a real process)', () => {
     expect(output).toMatch(/Partner ID: +001/);
     expect(output).toContain(`${origin}/v1`);
     expect(output).toContain(`NODE_EXTRA_CA_CERTS=${join(dir, 'tls', 'cert.pem')}`);
+    expect(output).toMatch(/face engine: +1 worker thread on (the CPU|CUDA)/);
   });
 
   it('serves HTTPS with the printed self-signed certificate', async () => {
@@ -81,6 +82,19 @@ describe('likeness serve (a real process)', () => {
     const err = await run(process.execPath, [CLI, 'serve', '--port', 'eighty']).catch((e) => e);
     expect(err.code).not.toBe(0);
     expect(err.stderr).toMatch(/port/);
+  });
+
+  it('refuses to start, saying why, when CUDA is asked for where it cannot work', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'likeness-serve-cuda-'));
+    try {
+      const err = await run(process.execPath, [CLI, 'serve', '--data', other, '--port', '0', '--workers', '1'], {
+        env: { ...process.env, LIKENESS_EXECUTION_PROVIDER: 'cuda', CUDA_VISIBLE_DEVICES: '-1' },
+      }).catch((e) => e);
+      expect(err.code).toBe(1);
+      expect(err.stderr).toMatch(/could not start: The CUDA execution provider was requested, but/);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('stops cleanly on SIGTERM', async () => {

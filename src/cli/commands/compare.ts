@@ -1,8 +1,8 @@
 /** @file `likeness compare A B [--json]`: are the main faces of two photos the same person? */
 import { Command, Option } from 'commander';
-import { createEngine } from '../../engine/index.js';
+import { createEngine, type ExecutionProviderChoice } from '../../engine/index.js';
 import { action, output } from '../cli-support.js';
-import { imageJson, imageText, parseWorkers, r4, readImageFile, withFileNames } from './engine-command-support.js';
+import { executionProviderOption, imageJson, imageText, parseWorkers, r4, readImageFile, withFileNames } from './engine-command-support.js';
 
 export function compareCommand(): Command {
   return new Command('compare')
@@ -11,10 +11,11 @@ export function compareCommand(): Command {
     .argument('<b>', 'second photo')
     .option('--json', 'print one JSON object')
     .addOption(new Option('--workers <n>', 'inference worker threads').argParser(parseWorkers).default(2))
+    .addOption(executionProviderOption())
     .action(
-      action(async (a: string, b: string, opts: { json?: boolean; workers: number }) => {
+      action(async (a: string, b: string, opts: { json?: boolean; workers: number; executionProvider: ExecutionProviderChoice }) => {
         const [ba, bb] = await Promise.all([readImageFile(a), readImageFile(b)]);
-        const engine = await createEngine({ workers: opts.workers });
+        const engine = await createEngine({ workers: opts.workers, executionProvider: opts.executionProvider });
         try {
           const r = await withFileNames([a, b], () => engine.compare(ba, bb), (i) => engine.analyze([ba, bb][i]));
           const value = {

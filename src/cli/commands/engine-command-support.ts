@@ -1,7 +1,7 @@
 /** @file Shared bits of the offline engine commands (compare, liveness): reading inputs and rendering analyses. */
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError } from 'commander';
-import { ImageError, type FaceAnalysis } from '../../engine/index.js';
+import { InvalidArgumentError, Option } from 'commander';
+import { EXECUTION_PROVIDER_CHOICES, ImageError, type EngineRuntime, type FaceAnalysis } from '../../engine/index.js';
 
 /** Reads an input photo; a missing or unreadable file becomes one clear error naming it. */
 export async function readImageFile(file: string): Promise<Buffer> {
@@ -35,6 +35,20 @@ export function parseWorkers(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be an integer from 1 to 64');
   return n;
+}
+
+/** `--execution-provider`, shared by every command that starts the engine. */
+export function executionProviderOption(): Option {
+  return new Option('--execution-provider <name>', "onnxruntime execution provider: auto = CUDA where onnxruntime's CUDA provider is installed and a GPU is visible, else CPU")
+    .choices(EXECUTION_PROVIDER_CHOICES)
+    .env('LIKENESS_EXECUTION_PROVIDER')
+    .default('auto');
+}
+
+/** One line saying what the engine runs on, and why not on CUDA when 'auto' had to fall back. */
+export function describeRuntime(r: EngineRuntime): string {
+  const base = `${r.workers} worker thread${r.workers === 1 ? '' : 's'} on ${r.executionProvider === 'cuda' ? 'CUDA' : 'the CPU'}`;
+  return r.cudaFallback ? `${base} (CUDA is installed but did not start: ${r.cudaFallback})` : base;
 }
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;

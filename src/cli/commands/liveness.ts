@@ -1,8 +1,8 @@
 /** @file `likeness liveness --selfie S F1 … F8 [--json]`: is this burst a live person, the selfie's person? */
 import { Command, Option } from 'commander';
-import { createEngine, ImageError } from '../../engine/index.js';
+import { createEngine, ImageError, type ExecutionProviderChoice } from '../../engine/index.js';
 import { action, output } from '../cli-support.js';
-import { imageJson, imageText, parseWorkers, r4, readImageFile } from './engine-command-support.js';
+import { executionProviderOption, imageJson, imageText, parseWorkers, r4, readImageFile } from './engine-command-support.js';
 
 export function livenessCommand(): Command {
   return new Command('liveness')
@@ -11,11 +11,12 @@ export function livenessCommand(): Command {
     .argument('[frames...]', 'liveness frames, in capture order')
     .option('--json', 'print one JSON object')
     .addOption(new Option('--workers <n>', 'inference worker threads').argParser(parseWorkers).default(2))
+    .addOption(executionProviderOption())
     .action(
-      action(async (frames: string[], opts: { selfie: string; json?: boolean; workers: number }) => {
+      action(async (frames: string[], opts: { selfie: string; json?: boolean; workers: number; executionProvider: ExecutionProviderChoice }) => {
         const selfie = await readImageFile(opts.selfie);
         const frameBytes = await Promise.all(frames.map(readImageFile));
-        const engine = await createEngine({ workers: opts.workers });
+        const engine = await createEngine({ workers: opts.workers, executionProvider: opts.executionProvider });
         try {
           // Unreadable frames count as frames without a face, so an ImageError here is always the selfie's.
           const m = await engine.smartSelfie({ selfie, liveness: frameBytes }).catch((err: unknown) => {

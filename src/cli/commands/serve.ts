@@ -3,10 +3,12 @@
  */
 import { Command, Option } from 'commander';
 import { startServer } from '../../app.js';
+import type { ExecutionProviderChoice } from '../../engine/index.js';
 import { configFromEnv, DEFAULTS, defaultDataDir, type ServerConfig } from '../../config/server-config.js';
 import { createPartnerWithKeys } from '../../jobs/api-keys.js';
 import { parsePort, parsePositiveInt } from '../cli-support.js';
 import { recordServerOrigin } from '../server-address.js';
+import { describeRuntime, executionProviderOption } from './engine-command-support.js';
 import { describePartner, partnerJson } from './partner.js';
 
 interface ServeOptions {
@@ -17,6 +19,7 @@ interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   workers?: number;
+  executionProvider?: ExecutionProviderChoice;
   concurrency?: number;
   logLevel?: string;
 }
@@ -31,6 +34,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--tls-cert <file>', 'PEM certificate (default: a self-signed one under <data>/tls)').env('LIKENESS_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key for --tls-cert').env('LIKENESS_TLS_KEY'))
     .addOption(new Option('--workers <n>', 'face engine worker threads').env('LIKENESS_ENGINE_WORKERS').argParser(parsePositiveInt).default(DEFAULTS.engineWorkers))
+    .addOption(executionProviderOption())
     .addOption(new Option('--concurrency <n>', 'jobs processed at once').env('LIKENESS_JOB_CONCURRENCY').argParser(parsePositiveInt).default(DEFAULTS.jobConcurrency))
     .addOption(new Option('--log-level <level>', 'pino log level').env('LIKENESS_LOG_LEVEL').default(DEFAULTS.logLevel))
     .action(async (opts: ServeOptions) => {
@@ -43,6 +47,7 @@ export function serveCommand(): Command {
         tlsCertFile: opts.tlsCert ?? null,
         tlsKeyFile: opts.tlsKey ?? null,
         engineWorkers: opts.workers,
+        engineExecutionProvider: opts.executionProvider,
         jobConcurrency: opts.concurrency,
         logLevel: opts.logLevel,
       };
@@ -61,6 +66,7 @@ export function serveCommand(): Command {
         `  sandbox sid_server:    ${server.sidServer('sandbox')}`,
         `  data directory:        ${server.config.dataDir}`,
         `  partner portal:        ${server.origin}/portal`,
+        `  face engine:           ${describeRuntime(server.ctx.engine.runtime)}`,
       ];
       if (server.tls.selfSigned) {
         lines.push(`  self-signed certificate: ${server.tls.certFile}`, `  trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.certFile}`);

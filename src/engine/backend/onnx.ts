@@ -1,13 +1,14 @@
 /** @file The only module that imports onnxruntime-node: session creation, execution providers and log levels. */
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
+import type { ExecutionProvider } from './execution-provider.js';
 import { flushTinyWeights } from './flush-tiny-weights.js';
 import { decodeModel, encodeModel } from './onnx-model.js';
 import { padChannels } from './pad-channels.js';
 import { rewritePRelu } from './rewrite-prelu.js';
 
 export interface SessionOptions {
-  executionProvider: 'cpu' | 'cuda';
+  executionProvider: ExecutionProvider;
   /** Threads ORT may use inside one run; 1 in pool workers, where parallelism comes from the workers themselves. */
   intraOpNumThreads: number;
 }
