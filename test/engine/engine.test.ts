@@ -118,6 +118,22 @@ describe('real photos shipped with @vladmandic/human', () => {
     expect(r.similarity).toBeGreaterThan(r.threshold);
   });
 
+  it('flags the same face as too_dark, overexposed or face_too_small once the photo is made so, and only then', async () => {
+    const img = asset('screenshot-faceid.jpg');
+    const original = await engine.analyze(img);
+    expect(original.quality.ok).toBe(true);
+    const dark = await engine.analyze(await sharp(img).linear(0.3, 0).jpeg().toBuffer());
+    expect(dark.faces).toBe(1);
+    expect(dark.quality.reasons).toEqual(['too_dark']);
+    const bright = await engine.analyze(await sharp(img).linear(2, 70).jpeg().toBuffer());
+    expect(bright.faces).toBe(1);
+    expect(bright.quality.reasons).toEqual(['overexposed']);
+    // 800 px wide → 400: the ~97 px face becomes ~48 px, under the 64 px minimum.
+    const small = await engine.analyze(await sharp(img).resize(400).jpeg().toBuffer());
+    expect(small.faces).toBe(1);
+    expect(small.quality.reasons).toEqual(['face_too_small']);
+  });
+
   it('treats a blurred face as blurry and the sharp original as fine', async () => {
     const original = await engine.analyze(asset('screenshot-faceid.jpg'));
     expect(original.quality.reasons).not.toContain('blurry');
