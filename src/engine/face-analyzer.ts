@@ -46,12 +46,20 @@ export class FaceAnalyzer {
   ) {}
 
   static async load(manifest: ModelManifest, session: SessionOptions, settings: EngineSettings, maxInputPixels: number): Promise<FaceAnalyzer> {
-    const [d, l, e, a] = await Promise.all([
+    const loads = await Promise.allSettled([
       Detector.load(manifest.dir, manifest.detector, session),
       Landmarker.load(manifest.dir, manifest.landmarks, session),
       Embedder.load(manifest.dir, manifest.embedding, session),
       AntiSpoof.load(manifest.dir, manifest.antispoof, session),
-    ]);
+    ] as const);
+    const failed = loads.find((r) => r.status === 'rejected');
+    if (failed) {
+      // Every session has settled before the worker reports the failure, so none is still being created natively
+      // when the pool terminates the thread; the ones that did load are released.
+      await Promise.allSettled(loads.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
+      throw failed.reason;
+    }
+    const [d, l, e, a] = loads.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [Detector, Landmarker, Embedder, AntiSpoof];
     return new FaceAnalyzer(d, l, e, a, settings, maxInputPixels);
   }
 

@@ -33,6 +33,8 @@ function newWorker(workerData: WorkerInit): Worker {
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
+  /** Workers still loading their models: close() must end them too, or they would keep the process alive. */
+  private readonly starting = new Set<Worker>();
   private readonly queue: Task[] = [];
   private nextId = 1;
   private closed = false;
@@ -75,21 +77,27 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.queue.splice(0)) t.reject(new Error('The face engine was closed'));
-    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+    const workers = [...this.slots.splice(0).map((s) => s.worker), ...this.starting];
+    this.starting.clear();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 
   private spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
       const worker = newWorker(this.init);
+      this.starting.add(worker);
       const slot: Slot = { worker, task: null };
       let ready = false;
       worker.on('message', (msg: WorkerReply) => {
         if (msg.type === 'ready') {
+          // Closed while it was starting: close() terminated it, and its exit settles this promise.
+          if (!this.starting.delete(worker)) return;
           ready = true;
           this.slots.push(slot);
           resolve();
           this.dispatch();
         } else if (msg.type === 'init-error') {
+          this.starting.delete(worker);
           void worker.terminate();
           reject(new Error(`Face engine worker failed to start: ${msg.message}`));
         } else {
@@ -107,6 +115,7 @@ export class WorkerPool {
         this.fail(slot, err);
       });
       worker.on('exit', (code) => {
+        this.starting.delete(worker);
         if (!ready) reject(new Error(`Face engine worker exited during start-up (code ${code})`));
         else if (!this.closed) this.fail(slot, new Error(`Face engine worker exited unexpectedly (code ${code})`));
       });
