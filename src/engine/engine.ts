@@ -52,7 +52,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
   const workers = options.workers ?? available();
   const init = {
     modelsDir,
-    executionProvider: chooseExecutionProvider(choice),
+    executionProvider: chooseExecutionProvider(choice, options.providerEnvironment),
     settings,
     maxInputPixels: options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS,
     niceness: options.workerNiceness ?? DEFAULT_WORKER_NICENESS,

@@ -2,7 +2,7 @@
  * @file The engine's public contract: what callers (jobs, CLI, benchmarks) may rely on.
  * The engine knows nothing of HTTP or Smile ID codes; the decision module turns these measurements into outcomes.
  */
-import type { ExecutionProvider, ExecutionProviderChoice } from './backend/execution-provider.js';
+import type { ExecutionProvider, ExecutionProviderChoice, ProviderEnvironment } from './backend/execution-provider.js';
 import type { SettingsOverrides } from './settings.js';
 
 /** Why a face image is not good enough to use. Stable strings: they appear in the CLI's JSON and in job records. */
@@ -116,6 +116,8 @@ export interface EngineOptions {
    * 'cpu'; or 'cuda', which fails to start, saying why, where CUDA cannot work. See backend/execution-provider.ts.
    */
   executionProvider?: ExecutionProviderChoice;
+  /** Where to look for CUDA (default: this machine); tests pass their own to reach the paths a GPU host takes. */
+  providerEnvironment?: ProviderEnvironment;
   /**
    * Scheduling niceness of the worker threads (default 10; 0 = normal priority). Inference still uses all idle CPU,
    * but the caller's event loop preempts it. Linux only.

@@ -1,4 +1,6 @@
 /** @file Choosing onnxruntime's execution provider: CPU, or CUDA only where its libraries and a GPU are present. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -59,6 +61,20 @@ describe.skipIf(cudaReason === null)('the engine where CUDA is not available', (
     } finally {
       await engine.close();
     }
+  });
+
+  it('falls back to the CPU, saying why, when auto finds CUDA but onnxruntime cannot start on it', async () => {
+    // The environment claims CUDA's libraries and a GPU; onnxruntime itself finds no provider library to load.
+    const claimsCuda = env({ files: CUDA_FILES, gpu: true });
+    const engine = await createEngine({ workers: 1, providerEnvironment: claimsCuda });
+    try {
+      expect(engine.runtime).toMatchObject({ executionProvider: 'cpu', workers: 1, cudaFallback: expect.stringMatching(/worker failed to start: .*Cuda/) });
+      const photo = readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')), '..', 'assets', 'screenshot-faceid.jpg'));
+      expect((await engine.analyze(photo)).faces).toBe(1);
+    } finally {
+      await engine.close();
+    }
+    await expect(createEngine({ workers: 1, executionProvider: 'cuda', providerEnvironment: claimsCuda })).rejects.toThrow(/worker failed to start/);
   });
 
   it('refuses to start when CUDA is asked for by name', async () => {
