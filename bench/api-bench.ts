@@ -58,6 +58,21 @@ class Client {
   }
 }
 
+/**
+ * CPU time in ms a Linux process has used: its main thread (the event loop) alone, or all its threads (engine
+ * workers included). Read from /proc; null elsewhere.
+ */
+function cpuMs(pid: number, mainThreadOnly: boolean): number | null {
+  try {
+    const stat = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime (fields 14 and 15 of stat) in clock ticks, 100 per second on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 async function startServerProcess(dir: string): Promise<{ child: ChildProcess; origin: string }> {
   const child = spawn(process.execPath, [CLI, 'serve', '--data', dir, '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const origin = await new Promise<string>((resolve, reject) => {
@@ -173,6 +188,7 @@ async function main() {
   const levels = [1, 4, 16];
   const rows: (string | number)[][] = [];
   const perLevel: Record<number, { p50: number; jobsPerSec: number; statusP99: number }> = {};
+  let serverCpu: { loop: number; all: number } | null = null;
   try {
     // Warm the server as the engine was warmed above: the first jobs pay for JIT and allocator warm-up.
     await prepare(3);
@@ -184,6 +200,8 @@ async function main() {
       const total = Math.max(jobsPerLevel, c * 2);
       await prepare(total);
       let started = 0;
+      const loop0 = cpuMs(child.pid!, true);
+      const all0 = cpuMs(child.pid!, false);
       const t0 = performance.now();
       await Promise.all(
         Array.from({ length: c }, async () => {
@@ -194,6 +212,11 @@ async function main() {
           }
         }),
       );
+      const loop1 = cpuMs(child.pid!, true);
+      const all1 = cpuMs(child.pid!, false);
+      if (c === 1 && loop0 !== null && loop1 !== null && all0 !== null && all1 !== null) {
+        serverCpu = { loop: (loop1 - loop0) / latencies.length, all: (all1 - all0) / latencies.length };
+      }
       // At concurrency 1 the engine-alone runs sit between the jobs: count the jobs' own time only.
       const seconds = c === 1 ? latencies.reduce((a, b) => a + b, 0) / 1000 : (performance.now() - t0) / 1000;
       perLevel[c] = { p50: percentile(latencies, 50), jobsPerSec: latencies.length / seconds, statusP99: percentile(statusMs, 99) };
@@ -234,7 +257,10 @@ async function main() {
     '',
     `Job: enrolment (job_type 4) with 1 selfie + 8 liveness frames (bursts/live-1, 640×480) through prep_upload and zip PUT over HTTPS with keep-alive until the signed callback with the result arrives (end to end, e2e); while waiting each client polls job_status every ${POLL_INTERVAL_MS} ms, and confirms the result with one more job_status after the callback. Server in its own process with default settings; client in this process. ${jobsPerLevel} jobs per level (at least 2 per client).`,
     '',
-    `Engine alone (in the benchmark process, its runs alternating with the concurrency-1 API jobs), same job: p50 ${engineP50.toFixed(0)} ms, p95 ${percentile(engineMs, 95).toFixed(0)} ms.`,
+    `Engine alone (in the benchmark process, its runs alternating with the concurrency-1 API jobs), same job: p50 ${engineP50.toFixed(0)} ms, p95 ${percentile(engineMs, 95).toFixed(0)} ms.` +
+      (serverCpu
+        ? ` Server CPU per job at concurrency 1: ${serverCpu.loop.toFixed(1)} ms on its event loop (HTTPS, zip, SQLite, callback), ${serverCpu.all.toFixed(0)} ms in all its threads.`
+        : ''),
     '',
     markdownTable(['concurrency', 'jobs', 'jobs/s', 'e2e p50 ms', 'e2e p95 ms', '/upload p50 ms', '/upload p99 ms', '/job_status p50 ms', '/job_status p99 ms'], rows),
     '',
