@@ -11,7 +11,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createEngine, cosineSimilarity, DEFAULT_SETTINGS, isExecutionProviderChoice, type FaceAnalysis, type FaceEngine } from '../src/engine/index.js';
+import { createEngine, cosineSimilarity, DEFAULT_EXECUTION_PROVIDER, DEFAULT_SETTINGS, isExecutionProviderChoice, type FaceAnalysis, type FaceEngine } from '../src/engine/index.js';
+import { describeRuntime } from '../src/cli/commands/engine-command-support.js';
 import { createHumanBaseline } from './human-baseline.js';
 import { machineDescription, percentile, writeBenchmarkSection } from './lib/report.js';
 
@@ -22,7 +23,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '20' },
     'human-jobs': { type: 'string', default: '4' },
     workers: { type: 'string' },
-    'execution-provider': { type: 'string', default: 'auto' },
+    'execution-provider': { type: 'string', default: DEFAULT_EXECUTION_PROVIDER },
     selfie: { type: 'string', default: 'img11.jpg' },
     check: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(repoRoot, 'BENCHMARKS.md') },
@@ -208,7 +209,7 @@ ${machineDescription()}
 
 A SmartSelfie job = 1 selfie (\`faces/${args.selfie}\`) + 8 liveness frames (\`bursts/live-1\`, 640×480): decode, detect,
 landmarks, embedding and quality on every image, anti-spoof on the selfie and ${DEFAULT_SETTINGS.liveness.spoofFrames ? `${DEFAULT_SETTINGS.liveness.spoofFrames} spread frames` : 'every frame'}, burst liveness.
-Engine: ${engine.runtime.workers} worker threads on ${engine.runtime.executionProvider === 'cuda' ? 'CUDA' : 'the CPU'}, 1 ORT thread each, started in ${ms(startupMs)}. Human: @vladmandic/human on tfjs-wasm
+Engine: ${describeRuntime(engine.runtime)}, 1 ORT thread each, started in ${ms(startupMs)}. Human: @vladmandic/human on tfjs-wasm
 (${human.backend}), detect + embedding + its anti-spoof per image, one job at a time, started in ${ms(humanStartupMs)}.
 
 | pipeline | p50 | p95 | jobs/s (c=1) | jobs/s (c=2) | jobs timed |

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { isExecutionProviderChoice, type ExecutionProviderChoice } from '../engine/index.js';
+import { DEFAULT_EXECUTION_PROVIDER, isExecutionProviderChoice, type ExecutionProviderChoice } from '../engine/index.js';
 
 export interface ServerConfig {
   /** Directory holding all state: SQLite database, images, TLS certificate, master key. */
@@ -45,7 +45,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   tlsCertFile: null,
   tlsKeyFile: null,
   engineWorkers: availableParallelism(),
-  engineExecutionProvider: 'auto',
+  engineExecutionProvider: DEFAULT_EXECUTION_PROVIDER,
   jobConcurrency: availableParallelism(),
   uploadUrlTtlMs: 60 * 60_000,
   imageLinkTtlMs: 15 * 60_000,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chooseExecutionProvider } from './backend/execution-provider.js';
+import { chooseExecutionProvider, DEFAULT_EXECUTION_PROVIDER } from './backend/execution-provider.js';
 import { assessBurst } from './burst-liveness.js';
 import type { ImageAnalysis, ImageRole } from './face-analyzer.js';
 import { ImageError } from './image-error.js';
@@ -48,7 +48,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
   const settings = resolveSettings(options.settings);
   const modelsDir = options.modelsDir ?? process.env.LIKENESS_MODELS_DIR ?? defaultModelsDir();
   await loadManifest(modelsDir, true);
-  const choice = options.executionProvider ?? 'auto';
+  const choice = options.executionProvider ?? DEFAULT_EXECUTION_PROVIDER;
   const workers = options.workers ?? available();
   const init = {
     modelsDir,

@@ -5,4 +5,4 @@ export { DEFAULT_MATCH_THRESHOLD, DEFAULT_SPOOF_THRESHOLD, DEFAULT_SETTINGS, res
 export type { EngineSettings, QualitySettings, LivenessSettings, SettingsOverrides } from './settings.js';
 export { cosineSimilarity } from './math/vector.js';
 export type * from './types.js';
-export { EXECUTION_PROVIDER_CHOICES, isExecutionProviderChoice, type ExecutionProvider, type ExecutionProviderChoice } from './backend/execution-provider.js';
+export { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDER_CHOICES, isExecutionProviderChoice, type ExecutionProvider, type ExecutionProviderChoice } from './backend/execution-provider.js';

@@ -1,7 +1,7 @@
 /** @file Shared bits of the offline engine commands (compare, liveness): reading inputs and rendering analyses. */
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option } from 'commander';
-import { EXECUTION_PROVIDER_CHOICES, ImageError, type EngineRuntime, type FaceAnalysis } from '../../engine/index.js';
+import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDER_CHOICES, ImageError, type EngineRuntime, type FaceAnalysis } from '../../engine/index.js';
 
 /** Reads an input photo; a missing or unreadable file becomes one clear error naming it. */
 export async function readImageFile(file: string): Promise<Buffer> {
@@ -42,7 +42,7 @@ export function executionProviderOption(): Option {
   return new Option('--execution-provider <name>', "onnxruntime execution provider: auto = CUDA where onnxruntime's CUDA provider is installed and a GPU is visible, else CPU")
     .choices(EXECUTION_PROVIDER_CHOICES)
     .env('LIKENESS_EXECUTION_PROVIDER')
-    .default('auto');
+    .default(DEFAULT_EXECUTION_PROVIDER);
 }
 
 /** One line saying what the engine runs on, and why not on CUDA when 'auto' had to fall back. */

@@ -12,6 +12,7 @@ export type ExecutionProvider = 'cpu' | 'cuda';
 /** `auto`: CUDA where it is installed and a GPU is visible, else CPU. */
 export type ExecutionProviderChoice = ExecutionProvider | 'auto';
 export const EXECUTION_PROVIDER_CHOICES: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'cuda'];
+export const DEFAULT_EXECUTION_PROVIDER: ExecutionProviderChoice = 'auto';
 
 /** What the choice depends on, separate so that it can be tested on a machine without a GPU. */
 export interface ProviderEnvironment {
