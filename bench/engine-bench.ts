@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createEngine, cosineSimilarity, DEFAULT_EXECUTION_PROVIDER, DEFAULT_SETTINGS, isExecutionProviderChoice, type FaceAnalysis, type FaceEngine } from '../src/engine/index.js';
+import { createEngine, cosineSimilarity, DEFAULT_EXECUTION_PROVIDER, DEFAULT_SETTINGS, EXECUTION_PROVIDER_CHOICES, isExecutionProviderChoice, type FaceAnalysis, type FaceEngine } from '../src/engine/index.js';
 import { describeRuntime } from '../src/cli/commands/engine-command-support.js';
 import { createHumanBaseline } from './human-baseline.js';
 import { machineDescription, percentile, writeBenchmarkSection } from './lib/report.js';
@@ -35,7 +35,7 @@ const humanJobs = Math.max(1, Number(args['human-jobs']));
 const workers = args.workers ? Number(args.workers) : undefined;
 const executionProvider = args['execution-provider'];
 if (!isExecutionProviderChoice(executionProvider)) {
-  console.error(`engine-bench: --execution-provider must be auto, cpu or cuda, got ${executionProvider}`);
+  console.error(`engine-bench: --execution-provider must be one of ${EXECUTION_PROVIDER_CHOICES.join(', ')}, got ${executionProvider}`);
   process.exit(2);
 }
 if (!existsSync(path.join(dataDir, 'faces'))) {

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { DEFAULT_EXECUTION_PROVIDER, isExecutionProviderChoice, type ExecutionProviderChoice } from '../engine/index.js';
+import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDER_CHOICES, isExecutionProviderChoice, type ExecutionProviderChoice } from '../engine/index.js';
 
 export interface ServerConfig {
   /** Directory holding all state: SQLite database, images, TLS certificate, master key. */
@@ -81,7 +81,7 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
     problems.push('callbackRetryDelaysMs must be a list of non-negative integers');
   }
   if (!isExecutionProviderChoice(cfg.engineExecutionProvider)) {
-    problems.push(`engineExecutionProvider must be auto, cpu or cuda, got ${String(cfg.engineExecutionProvider)}`);
+    problems.push(`engineExecutionProvider must be one of ${EXECUTION_PROVIDER_CHOICES.join(', ')}, got ${String(cfg.engineExecutionProvider)}`);
   }
   if ((cfg.tlsCertFile === null) !== (cfg.tlsKeyFile === null)) problems.push('give both a TLS certificate and its key, or neither');
   if (cfg.publicUrl !== null && !/^https?:\/\/[^/]+/.test(cfg.publicUrl)) problems.push(`publicUrl must be an http(s) URL, got ${cfg.publicUrl}`);

@@ -52,15 +52,14 @@ export class FaceAnalyzer {
       Embedder.load(manifest.dir, manifest.embedding, session),
       AntiSpoof.load(manifest.dir, manifest.antispoof, session),
     ] as const);
-    const failed = loads.find((r) => r.status === 'rejected');
-    if (failed) {
-      // Every session has settled before the worker reports the failure, so none is still being created natively
-      // when the pool terminates the thread; the ones that did load are released.
-      await Promise.allSettled(loads.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
-      throw failed.reason;
+    const [d, l, e, a] = loads;
+    if (d.status === 'fulfilled' && l.status === 'fulfilled' && e.status === 'fulfilled' && a.status === 'fulfilled') {
+      return new FaceAnalyzer(d.value, l.value, e.value, a.value, settings, maxInputPixels);
     }
-    const [d, l, e, a] = loads.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [Detector, Landmarker, Embedder, AntiSpoof];
-    return new FaceAnalyzer(d, l, e, a, settings, maxInputPixels);
+    // Every session has settled before the worker reports the failure, so none is still being created natively when
+    // the pool terminates the thread; the ones that did load are released.
+    await Promise.allSettled(loads.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
+    throw [d, l, e, a].find((r) => r.status === 'rejected')?.reason;
   }
 
   /** Rejects with ImageError for unusable input; a usable image without a face resolves with `faces: 0`. */

@@ -97,7 +97,6 @@ export class WorkerPool {
           resolve();
           this.dispatch();
         } else if (msg.type === 'init-error') {
-          this.starting.delete(worker);
           void worker.terminate();
           reject(new Error(`Face engine worker failed to start: ${msg.message}`));
         } else {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cudaUnavailableReason, systemProviderEnvironment } from '../../src/engine/backend/execution-provider.js';
 import { HAS_SHARED, REPO_ROOT, SHARED_MISSING, burstFrames, sharedPath } from '../helpers/shared-data.js';
 
 const run = promisify(execFile);
@@ -81,7 +82,7 @@ describe('--execution-provider', () => {
     const cpu = await cli('liveness', '--selfie', img, '--execution-provider', 'cpu', '--json');
     expect(cpu.code).toBe(0);
     expect(JSON.parse(cpu.stdout)).toMatchObject({ live: expect.any(Boolean) });
-    if (existsSync(path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'))) return;
+    if (cudaUnavailableReason(systemProviderEnvironment()) === null) return;
     const cuda = await cli('compare', img, img, '--json', '--execution-provider', 'cuda');
     expect(cuda.code).not.toBe(0);
     expect(cuda.stdout).toBe('');
