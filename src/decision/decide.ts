@@ -93,8 +93,8 @@ function rejected(kind: JobKind, outcome: Outcome, reasons: string[], confidence
 
 /**
  * A machine decision of `category`, with the result code of `outcome` (the category itself, or the reason for a
- * rejection). An enrolment under review already counts as a success (the selfie is registered pending review); a
- * provisional result is not final.
+ * rejection). A provisional result counts as a success, as Smile ID documents it for an authentication under review
+ * (`job_success: true`, `IsFinalResult` "false"); it is not final.
  */
 export function machineDecision(
   kind: JobKind,
@@ -111,7 +111,7 @@ export function machineDecision(
     resultText: row.text,
     actions: actionsFor(kind, category, states),
     confidence,
-    jobSuccess: category === 'approved' || (category === 'provisional' && kind === 'enroll'),
+    jobSuccess: category !== 'rejected',
     reasons,
     isFinalResult: category !== 'provisional',
     isMachineResult: true,

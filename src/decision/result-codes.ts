@@ -2,15 +2,17 @@
  * @file The SmartSelfie result-code table: every `ResultCode` / `ResultText` / category Likeness returns for
  * enrolment (job_type 4) and authentication (job_type 2), and the `Actions` keys it always fills.
  *
- * Sources (see ../shared/PROTOCOL.md §7): `verified` rows appear with this exact code and text in Smile ID's
- * documentation or official SDK fixtures; `text-verified` rows have a text seen in an official source but no code
+ * Sources (see ../shared/PROTOCOL.md §7): `documented` rows are shown with this exact code and text in the results on
+ * Smile ID's SmartSelfie(TM) Authentication page (the primary source: partner code is written from it, §7.2);
+ * `verified` rows appear with this exact code and text in Smile ID's result-code tables or official SDK fixtures;
+ * `text-verified` rows have a text seen in an official source but no code
  * shown there; `unconfirmed` rows follow Smile ID's 08xx numbering but neither code nor text was found in any stored
  * source, and must be checked against Smile ID's live result-code page before a partner relies on them. Treat the
  * table as configuration: a deployment that learns the real codes changes them here, and nothing else changes.
  */
 import type { JobKind, ResultCategory } from './types.js';
 
-export type CodeSource = 'verified' | 'text-verified' | 'unconfirmed';
+export type CodeSource = 'documented' | 'verified' | 'text-verified' | 'unconfirmed';
 
 export interface ResultCodeEntry {
   code: string;
@@ -47,10 +49,10 @@ export const RESULT_CODES: Readonly<{
     liveness_failed: entry('0815', 'Failed Enroll - Liveness Check Failed', 'rejected', 'unconfirmed'),
   }),
   authenticate: Object.freeze({
-    /** unconfirmed code ("0820" is the contract's example); text as Smile ID's SmartSelfie docs word approvals. */
-    approved: entry('0820', 'Authenticate User', 'approved', 'unconfirmed'),
-    /** unconfirmed. */
-    provisional: entry('0824', 'Provisional Authenticate - Under Review', 'provisional', 'unconfirmed'),
+    /** documented: the callback of an authenticated user on the SmartSelfie Authentication page (PROTOCOL.md §7.2). */
+    approved: entry('1220', 'Authenticated', 'approved', 'documented'),
+    /** documented: the job_status answer for a job sent to human review on the same page. */
+    provisional: entry('0824', 'Provisional Authentication - Under Review', 'provisional', 'documented'),
     /** unconfirmed. */
     no_face: entry('0825', 'Failed Authentication - No Face Found', 'rejected', 'unconfirmed'),
     /** unconfirmed. */

@@ -1,21 +1,31 @@
 /** @file Non-machine outcomes: the final result after human review, and the sandbox's forced results. */
+import { HUMAN_REVIEW_KEY, passedValue } from './actions.js';
 import { machineDecision } from './decide.js';
 import { ACTION, resultCode, type Outcome } from './result-codes.js';
 import type { Decision, JobKind } from './types.js';
 
 /**
- * The final decision once a person has reviewed a job. Checks and Human_Review_* keys that were "Under Review" become
- * Passed or Failed (if none was, the reviewed key is Human_Review_Compare for authentication and
- * Human_Review_Liveness_Check for enrolment). A rejection keeps the machine's rejection code when there was one,
- * otherwise uses the code of the check that was under review.
+ * The final decision once a person has reviewed a job. Each check that was "Under Review" becomes what the person
+ * decided (Passed, or "Completed" for the face comparison / Failed) and its `Human_Review_*` key says so, as in Smile
+ * ID's documented callback (`Human_Review_Liveness_Check` "Passed"). If no check was under review, the reviewed key is
+ * Human_Review_Compare for authentication and Human_Review_Liveness_Check for enrolment. A rejection keeps the
+ * machine's rejection code when there was one, otherwise uses the code of the check that was under review.
  */
 export function humanReviewDecision(kind: JobKind, approved: boolean, reason: string, machine: Decision): Decision {
   const verdictValue = approved ? ACTION.passed : ACTION.failed;
   const actions = { ...machine.actions };
   let reviewed = false;
   for (const [k, v] of Object.entries(actions)) {
-    if (v === ACTION.underReview || v === ACTION.sentToReview) {
-      actions[k] = k === 'Register_Selfie' ? (approved ? ACTION.approved : ACTION.rejected) : verdictValue;
+    if (v !== ACTION.underReview && v !== ACTION.sentToReview) continue;
+    if (k === 'Register_Selfie') {
+      actions[k] = approved ? ACTION.approved : ACTION.rejected;
+    } else if (HUMAN_REVIEW_KEY[k]) {
+      actions[k] = approved ? passedValue(k) : ACTION.failed;
+      actions[HUMAN_REVIEW_KEY[k]] = verdictValue;
+      reviewed = true;
+    } else {
+      // A Human_Review_* key itself "Under Review" (results stored before the checks carried that state).
+      actions[k] = verdictValue;
       if (k.startsWith('Human_Review_')) reviewed = true;
     }
   }

@@ -11,13 +11,16 @@ export type Actions = Record<string, string>;
 
 export interface Decision {
   category: ResultCategory;
-  /** 4-digit Smile ID result code, e.g. "0820". */
+  /** 4-digit Smile ID result code, e.g. "1220". */
   resultCode: string;
   resultText: string;
   actions: Actions;
   /** Calibrated confidence 0–100 that the outcome is right (for authentication: that it is the same live person). */
   confidence: number;
-  /** `job_success` in job_status: enrolled / authenticated. */
+  /**
+   * `job_success` in job_status: enrolled / authenticated, provisionally included (Smile ID's documented answer for a
+   * job under review has `job_success: true`; `IsFinalResult` "false" says it may still change).
+   */
   jobSuccess: boolean;
   /** Machine-readable reasons behind a rejection or a review. */
   reasons: string[];

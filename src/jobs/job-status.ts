@@ -4,7 +4,7 @@
  */
 import { apiError } from '../errors/api-errors.js';
 import { coerceBoolean } from '../protocol/schemas.js';
-import { buildJobStatusResponse, JOB_STATUS_COMPLETE_CODE, type JobStatusResponse } from '../protocol/result-format.js';
+import { buildJobStatusResponse, JOB_STATUS_COMPLETE_CODE, padSmileJobId, type JobStatusResponse } from '../protocol/result-format.js';
 import type { Environment, JobRecord } from '../store/types.js';
 import type { JobContext } from './context.js';
 import { authenticateBody } from './request-auth.js';
@@ -57,6 +57,7 @@ export async function jobStatus(ctx: JobContext, environment: Environment, body:
     jobComplete: complete,
     jobSuccess: job.result?.jobSuccess ?? false,
     code: complete ? JOB_STATUS_COMPLETE_CODE : JOB_STATUS_PENDING_CODE,
+    smileJobId: padSmileJobId(job.smileJobId),
     result: complete ? smileResultOf(job, job.result!) : pendingText(job),
     history,
     imageLinks,

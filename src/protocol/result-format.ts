@@ -145,6 +145,9 @@ export interface JobStatusResponse {
   job_complete: boolean;
   job_success: boolean;
   code: string;
+  /** Always true on a 200 answer; with `smile_job_id`, as in Smile ID's documented sync answer (PROTOCOL.md §7.2). */
+  success: true;
+  smile_job_id: string;
   /** A result, or a plain string before processing (e.g. "No zip uploaded"). */
   result: SmileResult | string;
   history?: SmileResult[];
@@ -155,6 +158,7 @@ export interface BuildJobStatusInput extends SigningKey {
   jobComplete: boolean;
   jobSuccess: boolean;
   code: string;
+  smileJobId: string;
   result: SmileResult | string;
   /** Only included when given, i.e. when the client asked for it. */
   history?: SmileResult[];
@@ -175,6 +179,8 @@ export function buildJobStatusResponse(input: BuildJobStatusInput): JobStatusRes
     job_complete: input.jobComplete,
     job_success: input.jobSuccess,
     code: input.code,
+    success: true,
+    smile_job_id: input.smileJobId,
     result: input.result,
     ...(input.history !== undefined ? { history: input.history } : {}),
     ...(input.imageLinks !== undefined ? { image_links: input.imageLinks } : {}),

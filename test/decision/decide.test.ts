@@ -35,7 +35,8 @@ describe('decide', () => {
     expect(e.confidence).toBeGreaterThan(90);
     const a = decide('authenticate', measurements());
     expect(a).toMatchObject({ category: 'approved', resultCode: RESULT_CODES.authenticate.approved.code, jobSuccess: true });
-    expect(a.actions).toMatchObject({ Selfie_To_Registered_Selfie_Compare: 'Passed', Register_Selfie: 'Not Applicable', Human_Review_Compare: 'Not Applicable' });
+    expect(a).toMatchObject({ resultCode: '1220', resultText: 'Authenticated' });
+    expect(a.actions).toMatchObject({ Selfie_To_Registered_Selfie_Compare: 'Completed', Liveness_Check: 'Passed', Selfie_Check: 'Not Applicable', Register_Selfie: 'Not Applicable', Human_Review_Compare: 'Not Applicable' });
   });
 
   it('always returns every SmartSelfie Actions key, "Not Applicable" where unused', () => {
@@ -68,8 +69,8 @@ describe('decide', () => {
     const justAbove = decide('authenticate', measurements({ sim: T.match + T.matchReviewBand / 2 }));
     const justBelow = decide('authenticate', measurements({ sim: T.match - T.matchReviewBand / 2 }));
     for (const d of [justAbove, justBelow]) {
-      expect(d).toMatchObject({ category: 'provisional', resultCode: RESULT_CODES.authenticate.provisional.code, isFinalResult: false, jobSuccess: false, reasons: ['match_near_threshold'] });
-      expect(d.actions).toMatchObject({ Selfie_To_Registered_Selfie_Compare: 'Under Review', Human_Review_Compare: 'Under Review' });
+      expect(d).toMatchObject({ category: 'provisional', resultCode: RESULT_CODES.authenticate.provisional.code, isFinalResult: false, jobSuccess: true, reasons: ['match_near_threshold'] });
+      expect(d.actions).toMatchObject({ Selfie_To_Registered_Selfie_Compare: 'Under Review', Human_Review_Compare: 'Not Applicable' });
     }
     expect(justAbove.confidence).toBeGreaterThan(50);
     expect(justBelow.confidence).toBeLessThan(50);
@@ -77,7 +78,10 @@ describe('decide', () => {
     expect(decide('authenticate', measurements({ sim: T.match - T.matchReviewBand - 0.001 })).category).toBe('rejected');
     const spoofy = decide('enroll', measurements({ spoof: T.spoof + 0.05 }));
     expect(spoofy).toMatchObject({ category: 'provisional', resultText: RESULT_CODES.enroll.provisional.text, jobSuccess: true });
-    expect(spoofy.actions).toMatchObject({ Liveness_Check: 'Under Review', Human_Review_Liveness_Check: 'Under Review', Register_Selfie: 'Under Review' });
+    expect(spoofy.actions).toMatchObject({ Liveness_Check: 'Under Review', Human_Review_Liveness_Check: 'Not Applicable', Register_Selfie: 'Under Review' });
+    const uncertainLiveness = decide('authenticate', measurements({ spoof: T.spoof + 0.05 }));
+    expect(uncertainLiveness).toMatchObject({ resultCode: '0824', resultText: 'Provisional Authentication - Under Review', jobSuccess: true, isFinalResult: false });
+    expect(uncertainLiveness.actions).toMatchObject({ Liveness_Check: 'Under Review', Selfie_To_Registered_Selfie_Compare: 'Completed', Human_Review_Liveness_Check: 'Not Applicable' });
     const nearMiss = decide('enroll', measurements({ liveScore: T.liveness - 0.05, liveReasons: ['no_natural_motion'] }));
     expect(nearMiss.category).toBe('provisional');
   });
@@ -104,10 +108,13 @@ describe('humanReviewDecision', () => {
     const machine = decide('authenticate', measurements({ sim: T.match }));
     const ok = humanReviewDecision('authenticate', true, 'same person, glasses', machine);
     expect(ok).toMatchObject({ category: 'approved', resultCode: RESULT_CODES.authenticate.approved.code, isMachineResult: false, isFinalResult: true, jobSuccess: true, reviewNote: 'same person, glasses' });
-    expect(ok.actions).toMatchObject({ Human_Review_Compare: 'Passed', Selfie_To_Registered_Selfie_Compare: 'Passed' });
+    expect(ok.actions).toMatchObject({ Human_Review_Compare: 'Passed', Selfie_To_Registered_Selfie_Compare: 'Completed' });
     const no = humanReviewDecision('authenticate', false, 'different person', machine);
     expect(no).toMatchObject({ category: 'rejected', resultCode: RESULT_CODES.authenticate.not_matching.code, isMachineResult: false, jobSuccess: false });
-    expect(no.actions.Human_Review_Compare).toBe('Failed');
+    expect(no.actions).toMatchObject({ Human_Review_Compare: 'Failed', Selfie_To_Registered_Selfie_Compare: 'Failed' });
+    const liveness = humanReviewDecision('authenticate', true, 'a live person', decide('authenticate', measurements({ spoof: T.spoof })));
+    expect(liveness).toMatchObject({ resultCode: '1220', resultText: 'Authenticated' });
+    expect(liveness.actions).toMatchObject({ Liveness_Check: 'Passed', Human_Review_Liveness_Check: 'Passed', Human_Review_Compare: 'Not Applicable' });
   });
 
   it('reviewing a provisional enrolment sets Register_Selfie and the liveness review key', () => {
@@ -129,7 +136,7 @@ describe('forcedDecision', () => {
   it('produces the three sandbox outcomes for both job kinds', () => {
     expect(forcedDecision('enroll', 'approved')).toMatchObject({ category: 'approved', resultCode: RESULT_CODES.enroll.approved.code, jobSuccess: true, reasons: ['sandbox_result'] });
     expect(forcedDecision('authenticate', 'provisional')).toMatchObject({ category: 'provisional', resultCode: RESULT_CODES.authenticate.provisional.code, isFinalResult: false });
-    expect(forcedDecision('authenticate', 'provisional').actions.Human_Review_Compare).toBe('Under Review');
+    expect(forcedDecision('authenticate', 'provisional').actions.Selfie_To_Registered_Selfie_Compare).toBe('Under Review');
     expect(forcedDecision('authenticate', 'rejected')).toMatchObject({ category: 'rejected', resultCode: RESULT_CODES.authenticate.not_matching.code, jobSuccess: false });
     expect(forcedDecision('enroll', 'rejected').actions.Register_Selfie).toBe('Rejected');
   });

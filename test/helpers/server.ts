@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { startServer, type RunningServer } from '../../src/app.js';
 import type { ServerConfig } from '../../src/config/server-config.js';
+import type { DecisionThresholds } from '../../src/decision/types.js';
 import type { FaceEngine } from '../../src/engine/types.js';
 import { createPartnerWithKeys } from '../../src/jobs/api-keys.js';
 
@@ -29,6 +30,8 @@ export interface TestServer {
 export interface TestServerOptions {
   engine?: FaceEngine;
   config?: Partial<ServerConfig>;
+  /** Decision thresholds of this deployment (default: DEFAULT_THRESHOLDS). */
+  thresholds?: DecisionThresholds;
   /** Reuse a data directory (restart tests); it is then not removed on close. */
   dataDir?: string;
 }
@@ -49,6 +52,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       ...opts.config,
     },
     engine: opts.engine,
+    thresholds: opts.thresholds,
     logger: pino({ level: process.env.LIKENESS_TEST_LOG ?? 'silent' }),
   });
   const partners = await server.ctx.store.listPartners();

@@ -116,9 +116,10 @@ describe('buildJobStatusResponse', () => {
       jobComplete: true,
       jobSuccess: true,
       code: JOB_STATUS_COMPLETE_CODE,
+      smileJobId: '0000000042',
       result,
     });
-    expect(Object.keys(body)).toEqual(['timestamp', 'signature', 'job_complete', 'job_success', 'code', 'result']);
+    expect(Object.keys(body)).toEqual(['timestamp', 'signature', 'job_complete', 'job_success', 'code', 'success', 'smile_job_id', 'result']);
     expect(body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const wire = JSON.parse(JSON.stringify(body));
     expect(new Signature(partnerId, apiKey).confirm_signature(wire.timestamp, wire.signature)).toBe(true);
@@ -134,6 +135,7 @@ describe('buildJobStatusResponse', () => {
       jobComplete: false,
       jobSuccess: false,
       code: '2314',
+      smileJobId: '0000000042',
       result: 'No zip uploaded',
       history: [result],
       imageLinks: { selfie_image: 'https://likeness.example/images/abc?sig=1' },
