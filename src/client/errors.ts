@@ -5,16 +5,12 @@
 
 const BRAND = Symbol.for('likeness.client.error');
 
+import { CLIENT_ERRORS } from '../errors/api-errors.js';
+
 /** Stable codes of the errors raised by the client itself (API errors carry the server's code instead). */
-export const CLIENT_ERROR_CODES = {
-  validation: 'LIK_ERR_CLIENT_VALIDATION',
-  timeout: 'LIK_ERR_CLIENT_TIMEOUT',
-  network: 'LIK_ERR_CLIENT_NETWORK',
-  aborted: 'LIK_ERR_CLIENT_ABORTED',
-  signature: 'LIK_ERR_CLIENT_SIGNATURE',
-  protocol: 'LIK_ERR_CLIENT_PROTOCOL',
-  jobTimeout: 'LIK_ERR_CLIENT_JOB_TIMEOUT',
-} as const;
+export const CLIENT_ERROR_CODES = Object.freeze(
+  Object.fromEntries(Object.entries(CLIENT_ERRORS).map(([name, spec]) => [name, spec.code])) as { readonly [K in keyof typeof CLIENT_ERRORS]: string },
+);
 
 /** Base class of every error the client throws. */
 export class LikenessError extends Error {

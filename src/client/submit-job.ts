@@ -3,6 +3,7 @@
  * prep_upload attempt may have reached the server, every later attempt carries `retry: "true"`, so the server hands
  * back the job it already created for that job_id instead of refusing it as a duplicate (code 2215).
  */
+import { API_ERRORS } from '../errors/api-errors.js';
 import type { ApiRequests } from './api-requests.js';
 import { LikenessApiError, LikenessNetworkError, LikenessTimeoutError } from './errors.js';
 import { buildInfoJson, buildZip, type PackageImage } from './job-package.js';
@@ -31,7 +32,7 @@ export interface SubmissionReceipt {
 }
 
 /** Server codes for an upload URL that is spent (unknown, or its job already has a zip). */
-const SPENT_UPLOAD_CODES = new Set(['2391', '2393']);
+const SPENT_UPLOAD_CODES = new Set([API_ERRORS.UPLOAD_URL_UNKNOWN.code, API_ERRORS.UPLOAD_ALREADY_RECEIVED.code]);
 
 /**
  * PUTs the zip with retries. Upload URLs are single-use, so a retry after an attempt of unknown outcome may be told

@@ -4,7 +4,7 @@
  * the user.
  */
 import { humanReviewDecision } from '../decision/index.js';
-import { isApiError } from '../errors/api-errors.js';
+import { apiError, isApiError } from '../errors/api-errors.js';
 import type { PortalStore, ReviewClaim } from '../store/portal-types.js';
 import type { CompletedJob, Enrollment, JobRecord, JobResult } from '../store/types.js';
 import type { JobContext } from './context.js';
@@ -17,18 +17,6 @@ import { checkUserForJob } from './user-checks.js';
 export const REVIEW_CLAIM_TTL_MS = 10 * 60_000;
 export const MAX_REASON_LENGTH = 1000;
 
-export type ReviewErrorCode = 'not_found' | 'not_in_review' | 'claimed_by_other' | 'not_claimed' | 'invalid_reason' | 'cannot_register';
-
-export class ReviewError extends Error {
-  constructor(
-    readonly code: ReviewErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ReviewError';
-  }
-}
-
 export interface Reviewer {
   accountId: number;
   partnerId: string;
@@ -37,7 +25,7 @@ export interface Reviewer {
 /** The job, if it belongs to the reviewer's partner (another partner's job is indistinguishable from none). */
 async function ownJob(ctx: JobContext, reviewer: Reviewer, smileJobId: number): Promise<JobRecord> {
   const job = Number.isSafeInteger(smileJobId) ? await ctx.store.getJobBySmileId(smileJobId) : null;
-  if (!job || job.partnerId !== reviewer.partnerId) throw new ReviewError('not_found', `No job ${smileJobId}`);
+  if (!job || job.partnerId !== reviewer.partnerId) throw apiError('NOT_FOUND', `No job ${smileJobId}`);
   return job;
 }
 
@@ -46,9 +34,9 @@ export async function claimReview(ctx: JobContext, portal: PortalStore, reviewer
   const outcome = await portal.claimReview(smileJobId, reviewer.accountId, new Date(), REVIEW_CLAIM_TTL_MS);
   if (outcome.ok) return outcome.claim;
   if (outcome.reason === 'held') {
-    throw new ReviewError('claimed_by_other', `Job ${smileJobId} is being reviewed by ${outcome.claim.email} until ${outcome.claim.expiresAt.toISOString()}`);
+    throw apiError('REVIEW_CLAIMED_BY_OTHER', `Job ${smileJobId} is being reviewed by ${outcome.claim.email} until ${outcome.claim.expiresAt.toISOString()}`);
   }
-  throw new ReviewError('not_in_review', `Job ${smileJobId} is not awaiting review`);
+  throw apiError('REVIEW_NOT_PENDING', `Job ${smileJobId} is not awaiting review`);
 }
 
 export async function releaseReview(ctx: JobContext, portal: PortalStore, reviewer: Reviewer, smileJobId: number): Promise<void> {
@@ -61,14 +49,14 @@ async function enrollmentFor(ctx: JobContext, job: JobRecord): Promise<Enrollmen
   try {
     await checkUserForJob(ctx.store, job.partnerId, job.environment, job.userId, 'enroll', job.options.allowReenroll);
   } catch (err) {
-    if (isApiError(err)) throw new ReviewError('cannot_register', `Cannot approve this enrolment: ${err.message} (code ${err.code})`);
+    if (isApiError(err)) throw apiError('REVIEW_CANNOT_REGISTER', `Cannot approve this enrolment: ${err.message} (code ${err.code})`);
     throw err;
   }
   const image = (await ctx.store.getJobImages(job.smileJobId)).find((i) => i.role === 'selfie');
   const selfie = image ? await ctx.blobs.get(image.blobKey) : null;
-  if (!image || !selfie) throw new ReviewError('cannot_register', 'Cannot approve this enrolment: its selfie is no longer stored');
+  if (!image || !selfie) throw apiError('REVIEW_CANNOT_REGISTER', 'Cannot approve this enrolment: its selfie is no longer stored');
   const analysis = await ctx.engine.analyze(selfie);
-  if (!analysis.embedding) throw new ReviewError('cannot_register', 'Cannot approve this enrolment: no face was found in the selfie to register');
+  if (!analysis.embedding) throw apiError('REVIEW_CANNOT_REGISTER', 'Cannot approve this enrolment: no face was found in the selfie to register');
   return { userId: job.userId, template: analysis.embedding, imageKey: image.blobKey, replace: job.options.allowReenroll };
 }
 
@@ -85,12 +73,12 @@ export async function decideReview(
   reason: string,
 ): Promise<JobResult> {
   const trimmed = reason.trim();
-  if (!trimmed) throw new ReviewError('invalid_reason', 'Give a reason for the decision');
-  if (trimmed.length > MAX_REASON_LENGTH) throw new ReviewError('invalid_reason', `The reason is longer than ${MAX_REASON_LENGTH} characters`);
+  if (!trimmed) throw apiError('MISSING_PARAMETER', 'Give a reason for the decision');
+  if (trimmed.length > MAX_REASON_LENGTH) throw apiError('INVALID_PARAMETER_TYPE', `The reason is longer than ${MAX_REASON_LENGTH} characters`);
   const job = await ownJob(ctx, reviewer, smileJobId);
-  if (job.state !== 'review' || !job.result) throw new ReviewError('not_in_review', `Job ${smileJobId} is not awaiting review`);
+  if (job.state !== 'review' || !job.result) throw apiError('REVIEW_NOT_PENDING', `Job ${smileJobId} is not awaiting review`);
   const claim = await portal.getClaim(smileJobId, new Date());
-  if (claim?.accountId !== reviewer.accountId) throw new ReviewError('not_claimed', `Claim job ${smileJobId} before deciding it`);
+  if (claim?.accountId !== reviewer.accountId) throw apiError('REVIEW_NOT_CLAIMED', `Claim job ${smileJobId} before deciding it`);
 
   const kind = jobKind(job.jobType);
   const decision = humanReviewDecision(kind, approved, trimmed, job.result);
@@ -99,7 +87,7 @@ export async function decideReview(
   const outcome: CompletedJob = { state: 'complete', result, enrollment, callback: callbackFor(job, result) };
 
   if (!(await portal.consumeReviewClaim(smileJobId, reviewer.accountId, new Date()))) {
-    throw new ReviewError('not_claimed', `Job ${smileJobId} was decided or its claim expired meanwhile`);
+    throw apiError('REVIEW_NOT_CLAIMED', `Job ${smileJobId} was decided or its claim expired meanwhile`);
   }
   await ctx.store.completeJob(smileJobId, outcome, null);
   if (outcome.callback) ctx.notifyWork();

@@ -40,7 +40,7 @@ async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: 
     const user = await checkUserForJob(ctx.store, job.partnerId, job.environment, job.userId, kind, job.options.allowReenroll);
     if (kind === 'authenticate') reference = user!.template!;
   } catch (err) {
-    if (isApiError(err)) return { state: 'complete', result: errorResult(kind, err.code, err.message) };
+    if (isApiError(err)) return { state: 'complete', result: errorResult(kind, err) };
     throw err;
   }
   let m: SmartSelfieMeasurements;

@@ -2,6 +2,7 @@
  * @file Queue handler for `process_job` tasks: runs a queued job to its outcome. A crash mid-way leaves the task
  * leased; its lease runs out and another worker (or the next start) runs the job again from its stored images.
  */
+import { apiError } from '../errors/api-errors.js';
 import type { Task } from '../store/types.js';
 import type { JobContext } from './context.js';
 import { callbackFor } from './result-view.js';
@@ -34,7 +35,7 @@ export async function processJobFailed(ctx: JobContext, task: Task, err: unknown
   await ctx.store.failTask(task.id, message, null);
   const job = task.payload.smileJobId === undefined ? null : await ctx.store.getJobBySmileId(task.payload.smileJobId);
   if (!job || job.result) return;
-  const result = errorResult(jobKind(job.jobType), '2201', 'System error: the job could not be processed');
+  const result = errorResult(jobKind(job.jobType), apiError('SYSTEM_ERROR', 'System error: the job could not be processed'));
   const callback = callbackFor(job, result);
   await ctx.store.completeJob(job.smileJobId, { state: 'complete', result, callback }, null);
   ctx.notifyWork();

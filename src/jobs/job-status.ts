@@ -2,16 +2,14 @@
  * @file `POST {base}/job_status`: the signed status of one job, with the user's history and expiring image links
  * when asked for.
  */
-import { apiError } from '../errors/api-errors.js';
+import { apiError, STATUS_CODES } from '../errors/api-errors.js';
 import { coerceBoolean } from '../protocol/schemas.js';
-import { buildJobStatusResponse, JOB_STATUS_COMPLETE_CODE, padSmileJobId, type JobStatusResponse } from '../protocol/result-format.js';
+import { buildJobStatusResponse, padSmileJobId, type JobStatusResponse } from '../protocol/result-format.js';
 import type { Environment, JobRecord } from '../store/types.js';
 import type { JobContext } from './context.js';
 import { authenticateBody } from './request-auth.js';
 import { smileResultOf } from './result-view.js';
 
-/** Likeness's top-level `code` for a job not finished yet (Smile ID documents none). */
-export const JOB_STATUS_PENDING_CODE = '2303';
 
 export interface ImageLinks {
   /** Absolute, signed, expiring URL of one stored image of a job. */
@@ -56,7 +54,7 @@ export async function jobStatus(ctx: JobContext, environment: Environment, body:
     partnerId: auth.partnerId,
     jobComplete: complete,
     jobSuccess: job.result?.jobSuccess ?? false,
-    code: complete ? JOB_STATUS_COMPLETE_CODE : JOB_STATUS_PENDING_CODE,
+    code: complete ? STATUS_CODES.JOB_COMPLETE.code : STATUS_CODES.JOB_PENDING.code,
     smileJobId: padSmileJobId(job.smileJobId),
     result: complete ? smileResultOf(job, job.result!) : pendingText(job),
     history,

@@ -2,6 +2,7 @@
  * @file Outcomes that do not come from the engine's measurements: unusable input and user-state failures found
  * when the job runs. Their codes live in the decision module's code table.
  */
+import type { ApiError } from '../errors/api-errors.js';
 import { forcedDecision } from '../decision/index.js';
 import { DATA_INVALID, ZIP_CORRUPT } from '../decision/result-codes.js';
 import type { JobKind } from '../decision/types.js';
@@ -24,7 +25,7 @@ export function zipCorruptResult(kind: JobKind, detail: string): JobResult {
   return rejected(kind, ZIP_CORRUPT.code, ZIP_CORRUPT.text, `zip_corrupt: ${detail}`);
 }
 
-/** A user-state error (2207/2208/2210/2216) discovered when the job ran, reported as the job's result. */
-export function errorResult(kind: JobKind, code: string, message: string): JobResult {
-  return rejected(kind, code, message, `error_${code}`);
+/** An error discovered when the job ran (a user-state error such as 2210, or 2201), reported as the job's result. */
+export function errorResult(kind: JobKind, error: ApiError): JobResult {
+  return rejected(kind, error.code, error.message, `error_${error.code}`);
 }

@@ -18,7 +18,9 @@ export const MAX_LIVENESS_IMAGES = 16;
 
 async function jobForToken(ctx: JobContext, token: string): Promise<JobRecord> {
   const job = await ctx.store.getJobByUploadToken(hashUploadToken(token));
-  if (!job) throw apiError('UPLOAD_URL_UNKNOWN', 'This upload URL is unknown or has already been used');
+  if (!job) throw apiError('UPLOAD_URL_UNKNOWN', 'This upload URL is unknown (or was replaced by a retried prep_upload)');
+  // The token stays on the job after its zip arrived, so a second PUT is told why it is refused.
+  if (job.state !== 'awaiting_upload') throw apiError('UPLOAD_ALREADY_RECEIVED');
   if (job.uploadExpiresAt && Date.parse(job.uploadExpiresAt) < Date.now()) {
     throw apiError('UPLOAD_URL_EXPIRED', 'This upload URL has expired: call /upload again with the retry flag for a new one');
   }

@@ -1,5 +1,5 @@
 /**
- * @file Whether a user may run a job: the enrolment state rules behind codes 2207–2216.
+ * @file Whether a user may run a job: the enrolment state rules behind codes 2207–2210.
  */
 import { apiError } from '../errors/api-errors.js';
 import type { JobKind } from '../decision/types.js';
@@ -19,7 +19,8 @@ export async function checkUserForJob(
     if (!user) throw apiError('USER_NOT_ENROLLED', `No enrolled user found for user_id ${userId}`);
     if (user.status === 'deleted') throw apiError('USER_DELETED', `user_id ${userId} has been deleted`);
     if (user.status === 'disabled') throw apiError('USER_DISABLED', `user_id ${userId} is disabled`);
-    if (!user.template) throw apiError('USER_HAS_NO_PHOTO', `user_id ${userId} has no registered selfie`);
+    // Only deletion clears a template, and a deleted user was refused above.
+    if (!user.template) throw new Error(`active user ${userId} has no template`);
     return user;
   }
   if (!user || allowReenroll) return user;

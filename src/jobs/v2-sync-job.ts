@@ -74,7 +74,7 @@ export async function runV2Job(ctx: JobContext, environment: Environment, kind: 
     result = await completeJobFromImages(ctx, job, stored, null);
   } catch (err) {
     // The job exists: give it a final (system error) result rather than leaving it processing forever.
-    const failed = errorResult(jobKind, '2201', 'System error: the job could not be processed');
+    const failed = errorResult(jobKind, apiError('SYSTEM_ERROR', 'System error: the job could not be processed'));
     await ctx.store.completeJob(job.smileJobId, { state: 'complete', result: failed, callback: callbackFor(job, failed) }, null);
     throw err;
   }

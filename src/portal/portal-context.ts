@@ -2,6 +2,7 @@
  * @file What the portal's route modules share: their dependencies, the session of a request, route access rules,
  * the audit helper and HTML responses.
  */
+import { apiError, type ApiError } from '../errors/api-errors.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JobContext } from '../jobs/context.js';
 import type { PortalSession, PortalStore } from '../store/portal-types.js';
@@ -33,15 +34,8 @@ declare module 'fastify' {
 export const PUBLIC_ROUTE = { config: { portal: { public: true } } };
 export const ADMIN_ROUTE = { config: { portal: { admin: true } } };
 
-export class PortalHttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PortalHttpError';
-  }
-}
+/** What an error page says: the message and the registry code (docs/errors.md), which support can look up. */
+export const errorText = (err: ApiError): string => `${err.message} (error ${err.code})`;
 
 const sessions = new WeakMap<FastifyRequest, PortalSession>();
 
@@ -56,7 +50,7 @@ export function maybeSessionOf(req: FastifyRequest): PortalSession | null {
 /** The request's session; the access hook guarantees one on every non-public route. */
 export function sessionOf(req: FastifyRequest): PortalSession {
   const s = sessions.get(req);
-  if (!s) throw new PortalHttpError(401, 'Log in to continue');
+  if (!s) throw apiError('UNAUTHORIZED', 'Log in to continue');
   return s;
 }
 
@@ -87,7 +81,7 @@ export function sendHtml(reply: FastifyReply, body: string, status = 200): Fasti
 
 /** Parses a SmileJobID path parameter; anything else is a 404. */
 export function jobIdParam(value: string): number {
-  if (!/^\d{1,10}$/.test(value)) throw new PortalHttpError(404, 'No such job');
+  if (!/^\d{1,10}$/.test(value)) throw apiError('NOT_FOUND', 'No such job');
   return Number(value);
 }
 

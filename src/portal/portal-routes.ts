@@ -2,11 +2,12 @@
  * @file The partner portal under /portal: server-rendered HTML and one small script, with sessions, CSRF tokens on
  * every state change, admin/reviewer roles and strict security headers. Registered by the HTTP server.
  */
+import { apiError, isApiError, type ApiError } from '../errors/api-errors.js';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { JobContext } from '../jobs/context.js';
 import type { PortalStore } from '../store/portal-types.js';
 import { html } from './html.js';
-import { attachSession, maybeSessionOf, PortalHttpError, routeConfig, sendHtml, type PortalDeps } from './portal-context.js';
+import { attachSession, errorText, maybeSessionOf, routeConfig, sendHtml, type PortalDeps } from './portal-context.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { assetRoutes } from './routes/asset-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -61,20 +62,20 @@ export const portalRoutes: FastifyPluginAsync<PortalOptions> = async (app, { ctx
       if (req.method === 'GET' && !/\/(images|registered-selfie)\b/.test(req.url)) {
         return reply.redirect(`${base}/login?${new URLSearchParams({ next: req.url })}`, 303);
       }
-      throw new PortalHttpError(401, 'Log in to continue.');
+      throw apiError('UNAUTHORIZED', 'Log in to continue.');
     }
     attachSession(req, session);
-    if (rule.admin && session.account.role !== 'admin') throw new PortalHttpError(403, 'This page is for partner admins only.');
+    if (rule.admin && session.account.role !== 'admin') throw apiError('FORBIDDEN', 'This page is for partner admins only.');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const token = (req.body as Record<string, unknown> | undefined)?._csrf;
-      if (!sameToken(token, session.csrfToken)) throw new PortalHttpError(403, 'The form expired or did not come from this portal. Reload the page and try again.');
+      if (!sameToken(token, session.csrfToken)) throw apiError('FORBIDDEN', 'The form expired or did not come from this portal. Reload the page and try again.');
     }
   });
 
-  app.setErrorHandler((err: FastifyError | PortalHttpError, req, reply) => {
-    const status = err instanceof PortalHttpError ? err.status : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
+    const status = isApiError(err) ? err.httpStatus : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err, url: req.routeOptions.url }, 'portal error');
-    const message = status >= 500 ? 'The request could not be completed; it has been logged.' : err.message;
+    const message = status >= 500 ? 'The request could not be completed; it has been logged.' : isApiError(err) ? errorText(err) : err.message;
     return sendHtml(reply, errorPage(base, req, status, message), status);
   });
   app.setNotFoundHandler((req, reply) => sendHtml(reply.headers(SECURITY_HEADERS), errorPage(base, req, 404, 'There is no such page.'), 404));

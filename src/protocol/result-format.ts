@@ -2,6 +2,7 @@
  * @file Builders for the exact response shapes the SDKs parse: prep_upload, job_status results, callbacks and v2 (PROTOCOL.md §3.1, §4, §8, §9).
  */
 import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from '../errors/api-errors.js';
 import { generateSignature } from './signature.js';
 
 /** `Actions` keys (§7.3), in the order they are written. */
@@ -48,8 +49,6 @@ export const ACTION_VALUES = Object.freeze([
 export type ActionValue = (typeof ACTION_VALUES)[number];
 export type Actions = Record<ActionKey, ActionValue>;
 
-/** Smile ID's top-level `code` alongside a completed job in its official fixtures (§4; meaning undocumented). */
-export const JOB_STATUS_COMPLETE_CODE = '2302';
 /** Result `Source` of jobs submitted through the server-to-server web API, as in Smile ID's fixtures. */
 export const WEB_API_SOURCE = 'WebAPI';
 
@@ -203,7 +202,7 @@ export interface PrepUploadResponse {
   ref_id: string;
   smile_job_id: string;
   camera_config: 'null';
-  code: '2202';
+  code: typeof STATUS_CODES.PREP_UPLOAD_OK.code;
 }
 
 /**
@@ -216,7 +215,7 @@ export function buildPrepUploadResponse(input: { uploadUrl: string; refId: strin
     ref_id: input.refId,
     smile_job_id: input.smileJobId,
     camera_config: 'null',
-    code: '2202',
+    code: STATUS_CODES.PREP_UPLOAD_OK.code,
   };
 }
 

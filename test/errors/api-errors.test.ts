@@ -1,27 +1,42 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { API_ERRORS, ApiError, apiError, isApiError, type ApiErrorName } from '../../src/errors/api-errors.js';
+import { DATA_INVALID, RESULT_CODES, ZIP_CORRUPT } from '../../src/decision/result-codes.js';
+import { API_ERRORS, ApiError, apiError, CLIENT_ERRORS, isApiError, RETIRED_CODES, STATUS_CODES, type ApiErrorName } from '../../src/errors/api-errors.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const names = Object.keys(API_ERRORS) as ApiErrorName[];
 
-/** Rows of the docs tables: | `NAME` | code | http | message | when | */
-function documentedRows(): Map<string, { code: string; httpStatus: number; message: string }> {
-  const text = readFileSync(path.join(repoRoot, 'docs', 'errors.md'), 'utf8');
-  const rows = new Map<string, { code: string; httpStatus: number; message: string }>();
-  for (const match of text.matchAll(/^\| `([A-Z_]+)` \| (\d{4}) \| (\d{3}) \| ([^|]+) \|/gm)) {
-    rows.set(match[1]!, { code: match[2]!, httpStatus: Number(match[3]), message: match[4]!.trim() });
-  }
-  return rows;
+const docsText = readFileSync(path.join(repoRoot, 'docs', 'errors.md'), 'utf8');
+
+/** The text of one `## heading` section of docs/errors.md. */
+function section(heading: string): string {
+  const start = docsText.indexOf(`## ${heading}`);
+  expect(start, `docs/errors.md has no "## ${heading}"`).toBeGreaterThanOrEqual(0);
+  const next = docsText.indexOf('\n## ', start + 3);
+  return docsText.slice(start, next < 0 ? undefined : next);
 }
 
+/** Table rows of a section: the cells of every `| ... |` line that is not a table's header. */
+function rows(text: string): string[][] {
+  const lines = text.split('\n');
+  return lines
+    .filter((l, i) => /^\| /.test(l) && !lines[i + 1]?.startsWith('|---'))
+    .map((l) => l.slice(2, -2).split(' | ').map((c) => c.trim()));
+}
+
+const errorRow = (name: string) => {
+  const spec = API_ERRORS[name as ApiErrorName];
+  return [`\`${name}\``, spec.code, String(spec.httpStatus), spec.message, spec.when];
+};
+
 describe('API error registry', () => {
-  it('has unique four-digit codes', () => {
-    const codes = names.map((name) => API_ERRORS[name].code);
+  it('has unique four-digit codes that reuse no retired code', () => {
+    const codes = [...names.map((name) => API_ERRORS[name].code), ...Object.values(STATUS_CODES).map((s) => s.code)];
     expect(new Set(codes).size).toBe(codes.length);
     for (const code of codes) expect(code).toMatch(/^\d{4}$/);
+    for (const retired of Object.keys(RETIRED_CODES)) expect(codes).not.toContain(retired);
   });
 
   it('keeps Smile ID codes for the documented conditions', () => {
@@ -30,29 +45,47 @@ describe('API error registry', () => {
     expect(API_ERRORS.USER_NOT_ENROLLED.code).toBe('2210');
     expect(API_ERRORS.NO_ZIP_RECEIVED.code).toBe('2314');
     expect(names.filter((name) => !API_ERRORS[name].extension).map((name) => API_ERRORS[name].code).sort()).toEqual(
-      ['2201', '2203', '2204', '2205', '2207', '2208', '2209', '2210', '2211', '2212', '2213', '2215', '2216', '2314'],
+      ['2201', '2203', '2204', '2205', '2207', '2208', '2209', '2210', '2212', '2213', '2215', '2314'],
     );
   });
 
-  it('is documented row for row in docs/errors.md', () => {
-    const rows = documentedRows();
-    for (const name of names) {
-      const spec = API_ERRORS[name];
-      expect(rows.get(name), `docs/errors.md lacks ${name}`).toEqual({
-        code: spec.code,
-        httpStatus: spec.httpStatus,
-        message: spec.message,
-      });
-    }
-    expect([...rows.keys()].sort()).toEqual([...names].sort());
+  it('is documented row for row in docs/errors.md, Smile ID codes apart from extensions, and nothing else is', () => {
+    const smile = names.filter((n) => !API_ERRORS[n].extension);
+    const ext = names.filter((n) => API_ERRORS[n].extension);
+    expect(rows(section('Smile ID codes'))).toEqual(smile.map(errorRow));
+    const extensions = rows(section('Likeness extensions'));
+    expect(extensions.filter((r) => r.length === 5)).toEqual(ext.map(errorRow));
+    expect(extensions.filter((r) => r.length === 2)).toEqual(Object.entries(RETIRED_CODES));
   });
 
-  it('documents extensions separately from Smile ID codes', () => {
-    const text = readFileSync(path.join(repoRoot, 'docs', 'errors.md'), 'utf8');
-    const extensionsSection = text.slice(text.indexOf('## Likeness extensions'));
-    for (const name of names) {
-      expect(extensionsSection.includes(`\`${name}\``), name).toBe(API_ERRORS[name].extension);
+  it('documents the status codes of successful answers and the client error codes', () => {
+    expect(rows(section('Status codes of successful answers'))).toEqual(
+      Object.entries(STATUS_CODES).map(([name, s]) => [`\`${name}\``, s.code, '200', s.message, s.when]),
+    );
+    expect(rows(section('Client errors'))).toEqual(Object.entries(CLIENT_ERRORS).map(([name, s]) => [`\`${name}\``, s.code, s.when]));
+  });
+
+  it('documents the result code table with the source of every row', () => {
+    const table = [
+      ...Object.entries(RESULT_CODES.enroll).map(([o, e]) => ['enrolment', o, e] as const),
+      ...Object.entries(RESULT_CODES.authenticate).map(([o, e]) => ['authentication', o, e] as const),
+      ['both', 'selfie unusable', DATA_INVALID] as const,
+      ['both', 'zip unreadable', ZIP_CORRUPT] as const,
+    ];
+    expect(rows(section('Result codes'))).toEqual(table.map(([kind, outcome, e]) => [kind, outcome, e.code, e.text, e.category, e.source]));
+  });
+
+  it('is the only place codes are written: no bare code string in src outside the registries', () => {
+    const registries = new Set(['src/errors/api-errors.ts', 'src/decision/result-codes.ts']);
+    const offenders: string[] = [];
+    for (const file of readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' })) {
+      const rel = `src/${file.split(path.sep).join('/')}`;
+      if (!rel.endsWith('.ts') || registries.has(rel)) continue;
+      // Comments may cite codes; code may not.
+      const text = readFileSync(path.join(repoRoot, rel), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '');
+      for (const m of text.matchAll(/(['"`])(\d{4}|LIK_ERR_[A-Z_]+)\1/g)) offenders.push(`${rel}: ${m[0]}`);
     }
+    expect(offenders).toEqual([]);
   });
 });
 

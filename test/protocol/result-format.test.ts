@@ -1,3 +1,4 @@
+import { STATUS_CODES } from '../../src/errors/api-errors.js';
 import smileIdentityCore from 'smile-identity-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +10,6 @@ import {
   buildRefId,
   buildResult,
   buildV2Response,
-  JOB_STATUS_COMPLETE_CODE,
   padSmileJobId,
 } from '../../src/protocol/result-format.js';
 
@@ -115,7 +115,7 @@ describe('buildJobStatusResponse', () => {
       partnerId,
       jobComplete: true,
       jobSuccess: true,
-      code: JOB_STATUS_COMPLETE_CODE,
+      code: STATUS_CODES.JOB_COMPLETE.code,
       smileJobId: '0000000042',
       result,
     });

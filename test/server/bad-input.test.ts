@@ -166,7 +166,7 @@ describe('uploads reject bad zips and keep nothing', () => {
     expect(status.result.ResultCode).toBe('0001');
   });
 
-  it('an empty body → 2314; an unknown upload URL → 2391; a used one cannot be reused; an expired one → 2392', async () => {
+  it('an empty body → 2314; an unknown upload URL → 2391; a used one → 409 2393; an expired one → 2392', async () => {
     const { uploadUrl } = await preparedJob();
     expect((await putZip(uploadUrl, Buffer.alloc(0))).body.code).toBe('2314');
     const foreign = uploadUrl.replace(/\/uploads\/.*/, '/uploads/forged-token');
@@ -175,7 +175,8 @@ describe('uploads reject bad zips and keep nothing', () => {
     const used = await preparedJob();
     const selfie = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#777' } }).jpeg().toBuffer();
     expect((await putZip(used.uploadUrl, await jobZip(used.p, { selfie }))).status).toBe(200);
-    expect((await putZip(used.uploadUrl, await jobZip(used.p, { selfie }))).body.code).toBe('2391');
+    const again = await putZip(used.uploadUrl, await jobZip(used.p, { selfie }));
+    expect([again.status, again.body.code]).toEqual([409, '2393']);
 
     const late = await preparedJob();
     await new Promise((r) => setTimeout(r, 1700));

@@ -2,11 +2,12 @@
  * @file Admin-only pages: enrolled users (deactivate, reactivate, delete), API keys (generate, shown once) and the
  * audit log. Reviewers get 403 (route config `admin`).
  */
+import { apiError } from '../../errors/api-errors.js';
 import type { FastifyInstance } from 'fastify';
 import { rotateApiKey } from '../../jobs/api-keys.js';
 import { deleteUser, listUsers, setUserActive } from '../../jobs/user-admin.js';
 import { isApiError } from '../../errors/api-errors.js';
-import { ADMIN_ROUTE, audit, PortalHttpError, sendHtml, sessionOf, type FormBody, type PortalDeps } from '../portal-context.js';
+import { ADMIN_ROUTE, audit, sendHtml, sessionOf, type FormBody, type PortalDeps } from '../portal-context.js';
 import { auditPage, AUDIT_PAGE_SIZE } from '../views/audit-page.js';
 import { keysPage } from '../views/keys-page.js';
 import { parseEnv } from '../views/layout.js';
@@ -38,7 +39,7 @@ export function adminRoutes(app: FastifyInstance, deps: PortalDeps): void {
       const session = sessionOf(req);
       const env = parseEnv(req.body?.env);
       const userId = req.body?.user_id ?? '';
-      if (!userId) throw new PortalHttpError(400, 'user_id is required');
+      if (!userId) throw apiError('MISSING_PARAMETER', 'user_id is required');
       const partnerId = session.account.partnerId;
       try {
         if (verb === 'delete') await deleteUser(ctx.store, ctx.blobs, partnerId, env, userId);
@@ -58,7 +59,7 @@ export function adminRoutes(app: FastifyInstance, deps: PortalDeps): void {
   app.post<{ Body: FormBody }>('/keys/rotate', ADMIN_ROUTE, async (req, reply) => {
     const session = sessionOf(req);
     const env = req.body?.env;
-    if (env !== 'sandbox' && env !== 'production') throw new PortalHttpError(400, 'env must be sandbox or production');
+    if (env !== 'sandbox' && env !== 'production') throw apiError('INVALID_PARAMETER_TYPE', 'env must be sandbox or production');
     const key = await rotateApiKey(ctx.store, session.account.partnerId, env);
     await audit(deps, session, 'key.rotate', { environment: env });
     // Shown once, in this response only (not after a redirect, never stored in clear).

@@ -1,11 +1,12 @@
 /**
  * @file The jobs list and job page, the job images (only to a session of the job's partner), and callback replay.
  */
+import { apiError } from '../../errors/api-errors.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { replayCallback } from '../../jobs/callback-deliverer.js';
 import type { JobCursor, JobListFilter, ResultFilter } from '../../store/portal-types.js';
 import type { JobRecord } from '../../store/types.js';
-import { ADMIN_ROUTE, audit, jobIdParam, PortalHttpError, sendHtml, sessionOf, type PortalDeps } from '../portal-context.js';
+import { ADMIN_ROUTE, audit, jobIdParam, sendHtml, sessionOf, type PortalDeps } from '../portal-context.js';
 import { jobPage, type JobView } from '../views/job-page.js';
 import { jobsPage, type JobFilterForm } from '../views/jobs-page.js';
 import { parseEnv } from '../views/layout.js';
@@ -58,7 +59,7 @@ export function jobsRoutes(app: FastifyInstance, deps: PortalDeps): void {
   /** The job if it belongs to the session's partner; another partner's job is a 404, like a missing one. */
   async function ownJob(partnerId: string, id: string): Promise<JobRecord> {
     const job = await ctx.store.getJobBySmileId(jobIdParam(id));
-    if (!job || job.partnerId !== partnerId) throw new PortalHttpError(404, 'No such job');
+    if (!job || job.partnerId !== partnerId) throw apiError('NOT_FOUND', 'No such job');
     return job;
   }
 
@@ -95,7 +96,7 @@ export function jobsRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const job = await ownJob(sessionOf(req).account.partnerId, req.params.id);
     const image = (await ctx.store.getJobImages(job.smileJobId)).find((i) => i.role === req.params.role && String(i.index) === req.params.index);
     const data = image ? await ctx.blobs.get(image.blobKey) : null;
-    if (!data) throw new PortalHttpError(404, 'This image is not stored (the user may have been deleted)');
+    if (!data) throw apiError('NOT_FOUND', 'This image is not stored (the user may have been deleted)');
     return sendImage(reply, data);
   });
 
@@ -103,14 +104,14 @@ export function jobsRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const job = await ownJob(sessionOf(req).account.partnerId, req.params.id);
     const user = await ctx.store.getUser(job.partnerId, job.environment, job.userId);
     const data = user?.imageKey ? await ctx.blobs.get(user.imageKey) : null;
-    if (!data) throw new PortalHttpError(404, 'This user has no registered selfie on file');
+    if (!data) throw apiError('NOT_FOUND', 'This user has no registered selfie on file');
     return sendImage(reply, data);
   });
 
   app.post<{ Params: { id: string } }>('/jobs/:id/replay', ADMIN_ROUTE, async (req, reply) => {
     const session = sessionOf(req);
     const job = await ownJob(session.account.partnerId, req.params.id);
-    if (!job.result || !job.callbackUrl) throw new PortalHttpError(409, 'This job has no result or no callback URL to replay to');
+    if (!job.result || !job.callbackUrl) throw apiError('NOTHING_TO_REPLAY', 'This job has no result or no callback URL to replay to');
     const deliveryId = await replayCallback(ctx, job.smileJobId);
     await audit(deps, session, 'callback.replay', { environment: job.environment, target: job.smileJobId, detail: `delivery ${deliveryId}` });
     return reply.redirect(`${base}/jobs/${job.smileJobId}?notice=replayed`, 303);

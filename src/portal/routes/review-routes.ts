@@ -2,23 +2,15 @@
  * @file The review queue and the review of one job: claim, view (renews the claim), release, decide.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { claimReview, decideReview, releaseReview, ReviewError, type Reviewer } from '../../jobs/human-review.js';
+import { apiError, isApiError } from '../../errors/api-errors.js';
+import { claimReview, decideReview, releaseReview, type Reviewer } from '../../jobs/human-review.js';
 import type { PortalSession } from '../../store/portal-types.js';
 import type { JobRecord } from '../../store/types.js';
-import { audit, jobIdParam, PortalHttpError, sendHtml, sessionOf, type FormBody, type PortalDeps } from '../portal-context.js';
+import { audit, errorText, jobIdParam, sendHtml, sessionOf, type FormBody, type PortalDeps } from '../portal-context.js';
 import { parseEnv } from '../views/layout.js';
 import { reviewPage, reviewQueuePage } from '../views/review-pages.js';
 
 const QUEUE_PAGE_SIZE = 100;
-
-const STATUS: Record<ReviewError['code'], number> = {
-  not_found: 404,
-  not_in_review: 409,
-  claimed_by_other: 409,
-  not_claimed: 409,
-  invalid_reason: 400,
-  cannot_register: 409,
-};
 
 const reviewerOf = (s: PortalSession): Reviewer => ({ accountId: s.account.id, partnerId: s.account.partnerId });
 
@@ -27,7 +19,7 @@ export function reviewRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   async function ownJob(session: PortalSession, id: string): Promise<JobRecord> {
     const job = await ctx.store.getJobBySmileId(jobIdParam(id));
-    if (!job || job.partnerId !== session.account.partnerId) throw new PortalHttpError(404, 'No such job');
+    if (!job || job.partnerId !== session.account.partnerId) throw apiError('NOT_FOUND', 'No such job');
     return job;
   }
 
@@ -62,7 +54,7 @@ export function reviewRoutes(app: FastifyInstance, deps: PortalDeps): void {
     try {
       await claimReview(ctx, portal, reviewerOf(session), job.smileJobId);
     } catch (err) {
-      if (err instanceof ReviewError) return showQueue(reply, session, job.environment, null, err.message, STATUS[err.code]);
+      if (isApiError(err)) return showQueue(reply, session, job.environment, null, errorText(err), err.httpStatus);
       throw err;
     }
     await audit(deps, session, 'review.claim', { environment: job.environment, target: job.smileJobId });
@@ -96,7 +88,7 @@ export function reviewRoutes(app: FastifyInstance, deps: PortalDeps): void {
     try {
       await decideReview(ctx, portal, reviewerOf(session), job.smileJobId, decision === 'approve', reason);
     } catch (err) {
-      if (err instanceof ReviewError) return showReview(reply, session, (await ctx.store.getJobBySmileId(job.smileJobId)) ?? job, err.message, STATUS[err.code]);
+      if (isApiError(err)) return showReview(reply, session, (await ctx.store.getJobBySmileId(job.smileJobId)) ?? job, errorText(err), err.httpStatus);
       throw err;
     }
     await audit(deps, session, 'review.decide', { environment: job.environment, target: job.smileJobId, detail: `${decision}: ${reason.trim()}` });

@@ -268,7 +268,7 @@ export class SqliteRecordStore implements RecordStore {
 
   async acceptUpload(smileJobId: number, images: JobImage[]): Promise<boolean> {
     return this.db.transaction(() => {
-      const res = this.sql("UPDATE jobs SET state = 'queued', upload_token_hash = NULL, updated_at = ? WHERE smile_job_id = ? AND state = 'awaiting_upload'")
+      const res = this.sql("UPDATE jobs SET state = 'queued', updated_at = ? WHERE smile_job_id = ? AND state = 'awaiting_upload'")
         .run(now(), smileJobId);
       if (res.changes !== 1) return false;
       this.insertImages(smileJobId, images);
@@ -282,7 +282,7 @@ export class SqliteRecordStore implements RecordStore {
       const job = this.sql('SELECT partner_id, environment FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
       if (!job) throw new Error(`job ${smileJobId} does not exist`);
       const ts = now();
-      this.sql('UPDATE jobs SET state = ?, result = ?, result_category = ?, upload_token_hash = NULL, updated_at = ? WHERE smile_job_id = ?')
+      this.sql('UPDATE jobs SET state = ?, result = ?, result_category = ?, updated_at = ? WHERE smile_job_id = ?')
         .run(outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId);
       const e = outcome.enrollment;
       if (e) {
