@@ -105,8 +105,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
       const ea = x.analysis.embedding;
       const eb = y.analysis.embedding;
       const similarity = ea && eb ? cosineSimilarity(ea, eb) : 0;
-      const match = x.analysis.quality.ok && y.analysis.quality.ok && similarity >= settings.matchThreshold;
-      return { similarity, match, threshold: settings.matchThreshold, images: [x.analysis, y.analysis] };
+      const samePerson = ea !== null && eb !== null && similarity >= settings.matchThreshold;
+      const usable = (f: FaceAnalysis) => f.quality.ok && f.spoof?.real === true;
+      const match = samePerson && usable(x.analysis) && usable(y.analysis);
+      return { similarity, samePerson, match, threshold: settings.matchThreshold, images: [x.analysis, y.analysis] };
     },
 
     async liveness(selfie, frames) {

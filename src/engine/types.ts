@@ -60,6 +60,12 @@ export interface FaceAnalysis {
 
 export interface CompareResult {
   similarity: number;
+  /** Both faces were found and their similarity clears the threshold: the identity question alone. */
+  samePerson: boolean;
+  /**
+   * The answer a verification relies on: the same person (`samePerson`), both images pass the quality gates, and
+   * neither is flagged as a spoof (a recapture of someone's photo is not that person present).
+   */
   match: boolean;
   threshold: number;
   images: [FaceAnalysis, FaceAnalysis];

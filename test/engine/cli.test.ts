@@ -39,7 +39,9 @@ describe('likeness compare', () => {
     const r = await cli('compare', img, img, '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ match: true, threshold: expect.any(Number) });
+    // The asset is a screenshot of a face: the same person, but flagged as a recapture, so not a match.
+    expect(out).toMatchObject({ match: false, samePerson: true, threshold: expect.any(Number) });
+    expect(out.images[0].spoof.real).toBe(false);
     expect(out.similarity).toBeCloseTo(1, 3);
     expect(out.images).toHaveLength(2);
     expect(out.images[0]).toMatchObject({ file: img, faces: 1, quality: { ok: true, reasons: [] }, spoof: { real: expect.any(Boolean), score: expect.any(Number) } });
@@ -57,7 +59,7 @@ describe('likeness compare', () => {
     const img = path.join(assets, 'screenshot-faceid.jpg');
     const r = await cli('compare', img, img);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^MATCH: similarity 1\.000/);
+    expect(r.stdout).toMatch(/^NO MATCH: similarity 1\.000 \(threshold [\d.]+\); same person, but an image fails a quality gate or is flagged as a spoof/);
   });
 
   it('fails with a clear message on a missing file or a file that is not an image', async () => {
@@ -94,8 +96,22 @@ describe.skipIf(!HAS_SHARED)(`likeness on ../shared${HAS_SHARED ? '' : ` (skippe
   it('compare: same person matches, different people do not', async () => {
     const same = JSON.parse((await cli('compare', sharedPath('faces', 'img1.jpg'), sharedPath('faces', 'img2.jpg'), '--json')).stdout);
     expect(same.match).toBe(true);
+    expect(same.samePerson).toBe(true);
     const diff = JSON.parse((await cli('compare', sharedPath('faces', 'img1.jpg'), sharedPath('faces', 'img3.jpg'), '--json')).stdout);
-    expect(diff.match).toBe(false);
+    expect(diff).toMatchObject({ match: false, samePerson: false });
+  });
+
+  it('compare: two recaptures of one face are the same person but never a match', async () => {
+    // A screen replay shot near and far: both pass the quality gates, both are flagged as spoofs.
+    const replay = await cli('compare', sharedPath('pad-dev', 'photos', 'attack-near.jpg'), sharedPath('pad-dev', 'photos', 'attack-far.jpg'), '--json');
+    const out = JSON.parse(replay.stdout);
+    expect(out).toMatchObject({ match: false, samePerson: true });
+    expect(out.images.map((i: { quality: { ok: boolean }; spoof: { real: boolean } }) => [i.quality.ok, i.spoof.real])).toEqual([[true, false], [true, false]]);
+    // A print compared with itself: similarity 1, still no match.
+    const print = JSON.parse((await cli('compare', sharedPath('spoof', 'print-1.jpg'), sharedPath('spoof', 'print-1.jpg'), '--json')).stdout);
+    expect(print).toMatchObject({ match: false, samePerson: true, similarity: 1 });
+    const text = await cli('compare', sharedPath('pad-dev', 'photos', 'attack-near.jpg'), sharedPath('pad-dev', 'photos', 'attack-far.jpg'));
+    expect(text.stdout).toMatch(/^NO MATCH: .*same person, but an image fails a quality gate or is flagged as a spoof/);
   });
 
   it('liveness: the live burst is live, the still burst is not, the print alone is a spoof', async () => {

@@ -1,4 +1,7 @@
-/** @file `likeness compare A B [--json]`: are the main faces of two photos the same person? */
+/**
+ * @file `likeness compare A B [--json]`: are the main faces of two photos the same person (`samePerson`), and would a
+ * verification accept them (`match`: also both pass the quality gates and neither is a spoof)?
+ */
 import { Command, Option } from 'commander';
 import { createEngine, type ExecutionProviderChoice } from '../../engine/index.js';
 import { action, output } from '../cli-support.js';
@@ -6,7 +9,7 @@ import { executionProviderOption, imageJson, imageText, parseWorkers, r4, readIm
 
 export function compareCommand(): Command {
   return new Command('compare')
-    .description('compare the main faces of two photos (exit 0 whether or not they match)')
+    .description('compare the main faces of two photos: match needs the same person, good quality and no spoof (exit 0 either way)')
     .argument('<a>', 'first photo (JPEG, PNG or WebP)')
     .argument('<b>', 'second photo')
     .option('--json', 'print one JSON object')
@@ -21,12 +24,13 @@ export function compareCommand(): Command {
           const value = {
             similarity: r4(r.similarity),
             match: r.match,
+            samePerson: r.samePerson,
             threshold: r.threshold,
             images: [imageJson(a, r.images[0]), imageJson(b, r.images[1])],
           };
           output(opts.json, value, () =>
             [
-              `${r.match ? 'MATCH' : 'NO MATCH'}: similarity ${r.similarity.toFixed(3)} (threshold ${r.threshold})`,
+              `${r.match ? 'MATCH' : 'NO MATCH'}: similarity ${r.similarity.toFixed(3)} (threshold ${r.threshold}); ${r.samePerson ? 'same person' : 'not the same person'}${r.samePerson && !r.match ? ', but an image fails a quality gate or is flagged as a spoof' : ''}`,
               imageText(a, r.images[0]),
               imageText(b, r.images[1]),
             ].join('\n'),
