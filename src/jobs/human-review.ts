@@ -102,6 +102,5 @@ export async function decideReview(
     throw new ReviewError('not_claimed', `Job ${smileJobId} was decided or its claim expired meanwhile`);
   }
   await ctx.store.completeJob(smileJobId, outcome, null);
-  if (outcome.callback) ctx.notifyWork();
   return result;
 }

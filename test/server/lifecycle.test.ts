@@ -59,15 +59,15 @@ describe.skipIf(!HAS_SHARED)('users', () => {
     const listed = await admin('/users/list', {});
     expect(listed.body.users.map((u: { user_id: string }) => u.user_id)).toContain(user);
 
-    const storage = openStorage(ts.dataDir);
-    const enrolled = await storage.store.getUser(ts.partnerId, 'production', user);
+    const storage = await openStorage({ dataDir: ts.dataDir });
+    const enrolled = await storage.records.getUser(ts.partnerId, 'production', user);
     const imageFile = join(ts.dataDir, 'images', enrolled!.imageKey!);
     expect(existsSync(imageFile)).toBe(true);
     const del = await admin('/users/delete', { user_id: user });
     expect(del.body.user.status).toBe('deleted');
     expect(existsSync(imageFile)).toBe(false);
-    expect((await storage.store.getUser(ts.partnerId, 'production', user))!.template).toBeNull();
-    await storage.store.close();
+    expect((await storage.records.getUser(ts.partnerId, 'production', user))!.template).toBeNull();
+    await storage.close();
     expect((await runJob(user, 2, sharedFile('faces', 'img2.jpg'))).error?.code).toBe('2208');
 
     const again = await runJob(user, 4, sharedFile('faces', 'img2.jpg'), { extra: { allow_new_enroll: true } });
@@ -183,12 +183,12 @@ describe('durability', () => {
     const { partnerId } = first;
     await first.close();
     // Queue two jobs while the server is down: one queued, one whose task was mid-run (leased) when it stopped.
-    const storage = openStorage(dataDir);
+    const storage = await openStorage({ dataDir });
     const ids: string[] = [];
     for (const leased of [false, true]) {
       const jobId = `durable-${leased}`;
       ids.push(jobId);
-      const job = await storage.store.createJob({
+      const job = await storage.records.createJob({
         partnerId,
         environment: 'production',
         jobId,
@@ -202,10 +202,10 @@ describe('durability', () => {
       });
       const key = `production/${partnerId}/${job.smileJobId}/selfie-0-test.img`;
       await storage.blobs.put(key, selfie);
-      await storage.store.acceptUpload(job.smileJobId, [{ role: 'selfie', index: 0, blobKey: key }]);
-      if (leased) await storage.store.claimTask(['process_job'], 10 * 60_000);
+      await storage.records.acceptUpload(job.smileJobId, [{ role: 'selfie', index: 0, blobKey: key }]);
+      if (leased) await storage.queue.claim(['process_job'], 10 * 60_000);
     }
-    await storage.store.close();
+    await storage.close();
     const restarted = await startTestServer({ engine, dataDir });
     try {
       for (const [i, jobId] of ids.entries()) {
