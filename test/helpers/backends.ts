@@ -3,7 +3,11 @@
  * (PostgreSQL + S3 on the run's shared infrastructure, see global-setup.ts), each with fresh state.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
+import { parseBlobsUrl } from '../../src/store/blob/s3-blob-store.js';
 import type { StorageConfig } from '../../src/store/storage.js';
 import { TEST_BUCKET } from './test-infrastructure.js';
 
@@ -47,4 +51,26 @@ export async function backendConfig(backend: BackendName, dataDir: string): Prom
   if (backend === 'embedded') return { dataDir };
   useTestS3Credentials();
   return { dataDir, databaseUrl: await freshDatabase(), blobsUrl: freshBlobsUrl() };
+}
+
+/** Every image object a server's storage holds (to prove a failed request kept nothing), read from the backend itself. */
+export async function storedImageKeys(storage: StorageConfig): Promise<string[]> {
+  if (!storage.blobsUrl) {
+    const root = join(storage.dataDir, 'images');
+    if (!existsSync(root)) return [];
+    return readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => d.name);
+  }
+  const cfg = parseBlobsUrl(storage.blobsUrl);
+  const client = new S3Client({ region: cfg.region, endpoint: cfg.endpoint, forcePathStyle: cfg.forcePathStyle });
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: cfg.bucket, Prefix: `${cfg.prefix}/`, ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+    token = page.NextContinuationToken;
+  } while (token);
+  client.destroy();
+  return keys;
 }
