@@ -7,9 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalDirBlobStore } from './blob/local-dir-blob-store.js';
 import { RecentBlobCache } from './blob/recent-blob-cache.js';
-import { openS3BlobStore } from './blob/s3-blob-store.js';
 import { KeySealingStore } from './key-sealing-store.js';
-import { openPostgresBackend } from './postgres/postgres-backend.js';
 import { SecretBox } from './secret-box.js';
 import { openSqliteBackend } from './sqlite/sqlite-backend.js';
 import type { Storage, StorageConfig } from './storage.js';
@@ -62,7 +60,8 @@ export function describeDatabase(config: StorageConfig): string {
 export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv = process.env): Promise<Storage> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   let blobs: BlobStore;
-  if (config.blobsUrl) blobs = openS3BlobStore(config.blobsUrl);
+  // The cluster drivers load only when configured: the embedded mode neither pays for nor depends on them.
+  if (config.blobsUrl) blobs = (await import('./blob/s3-blob-store.js')).openS3BlobStore(config.blobsUrl);
   else blobs = new LocalDirBlobStore(join(config.dataDir, 'images'));
   blobs = new RecentBlobCache(blobs, RECENT_IMAGE_CACHE_BYTES);
   if (!config.databaseUrl) {
@@ -73,7 +72,7 @@ export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv 
   const masterKey = clusterMasterKey(env);
   // Link signing gets its own key derived from the master key, so one shared secret configures a node.
   const serverSecret = Buffer.from(hkdfSync('sha256', masterKey, createHash('sha256').update('likeness').digest(), 'likeness server secret', 32));
-  const backend = await openPostgresBackend(config.databaseUrl);
+  const backend = await (await import('./postgres/postgres-backend.js')).openPostgresBackend(config.databaseUrl);
   return {
     kind: 'cluster',
     records: new KeySealingStore(backend.records, new SecretBox(masterKey)),
