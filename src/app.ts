@@ -2,10 +2,7 @@
  * @file The composition root: builds storage, the engine, the queue workers and the HTTPS server from a
  * configuration, and shuts them down in order.
  */
-import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildServerConfig, type ServerConfig } from './config/server-config.js';
@@ -21,42 +18,16 @@ import type { JobContext } from './jobs/context.js';
 import { EarlyEngineRuns } from './jobs/early-engine-runs.js';
 import { processJobFailed, processJobTask } from './jobs/job-processor.js';
 import { TaskRunner } from './jobs/task-runner.js';
-import { LocalDirBlobStore } from './store/blob/local-dir-blob-store.js';
-import { RecentBlobCache } from './store/blob/recent-blob-cache.js';
-import { SecretBox } from './store/secret-box.js';
-import { SqliteRecordStore } from './store/sqlite/sqlite-record-store.js';
-import { SqlitePortalStore } from './store/sqlite/sqlite-portal-store.js';
-import type { BlobStore, Environment } from './store/types.js';
+import { openStorage } from './store/open-storage.js';
+import type { Storage } from './store/storage.js';
+import type { Environment } from './store/types.js';
 
-/** Images of the jobs just uploaded, kept in memory for the worker that processes them (about 60 jobs' worth). */
-const RECENT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
-
-export interface Storage {
-  store: SqliteRecordStore;
-  blobs: BlobStore;
-  serverSecret: Buffer;
-}
-
-/**
- * Opens (creating on first use) the embedded state under dataDir. Also used by CLI commands that need no server;
- * a server passes `backgroundCheckpoints` (see SqliteRecordStore).
- */
-export function openStorage(dataDir: string, options: { backgroundCheckpoints?: boolean } = {}): Storage {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const secretsDir = join(dataDir, 'secrets');
-  const secrets = SecretBox.fromFile(join(secretsDir, 'master.key'));
-  const serverKeyFile = join(secretsDir, 'server.key');
-  if (!existsSync(serverKeyFile)) writeFileSync(serverKeyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-  return {
-    store: new SqliteRecordStore(join(dataDir, 'likeness.db'), secrets, options),
-    blobs: new RecentBlobCache(new LocalDirBlobStore(join(dataDir, 'images')), RECENT_IMAGE_CACHE_BYTES),
-    serverSecret: Buffer.from(readFileSync(serverKeyFile, 'utf8').trim(), 'base64'),
-  };
-}
+export { openStorage, type Storage };
 
 export interface RunningServer {
   config: Readonly<ServerConfig>;
   ctx: JobContext;
+  storage: Storage;
   http: FastifyInstance;
   tls: TlsMaterial;
   /** https://host:port (no trailing slash). */
@@ -77,7 +48,12 @@ export interface StartOptions {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const config = buildServerConfig(opts.config);
   const log = opts.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.signature', '*.api_key', '*.image'] });
-  const { store, blobs, serverSecret } = openStorage(config.dataDir, { backgroundCheckpoints: true });
+  if (config.role !== 'all' && !config.databaseUrl) {
+    throw new Error(`--role ${config.role} needs a shared database (--database postgres://…): an embedded node is the only node`);
+  }
+  const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobsUrl: config.blobsUrl, server: true });
+  const { records: store, queue, blobs, serverSecret } = storage;
+  const runsWorkers = config.role !== 'api';
   const ownEngine = !opts.engine;
   let engine: FaceEngine | undefined;
   const runners: TaskRunner[] = [];
@@ -88,20 +64,24 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const metrics = createMetrics();
     const ctx: JobContext = {
       store,
+      queue,
       blobs,
       engine: faceEngine,
       config,
       thresholds: opts.thresholds ?? DEFAULT_THRESHOLDS,
       serverSecret,
       log,
-      notifyWork: () => runners.forEach((r) => r.notify()),
-      earlyRuns: new EarlyEngineRuns(config.jobConcurrency),
+      // An API-only node has no worker to hand an early run to.
+      earlyRuns: new EarlyEngineRuns(runsWorkers ? config.jobConcurrency : 0),
     };
-    // Embedded mode is the only process on this database: anything leased was interrupted by the last stop.
-    const recovered = await store.recoverTasks(true);
-    if (recovered) log.info({ recovered }, 'resuming interrupted tasks');
-    runners.push(
-      new TaskRunner(store, log, {
+    // Embedded mode is the only process on this database: anything leased was interrupted by the last stop. In a
+    // cluster, other workers hold live leases; an expired one is claimed again by whichever worker asks first.
+    if (storage.kind === 'embedded') {
+      const recovered = await queue.recover(true);
+      if (recovered) log.info({ recovered }, 'resuming interrupted tasks');
+    }
+    if (runsWorkers) runners.push(
+      new TaskRunner(queue, log, {
         name: 'jobs',
         kinds: ['process_job'],
         concurrency: config.jobConcurrency,
@@ -114,19 +94,22 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         },
         onError: (task, err) => processJobFailed(ctx, task, err),
       }),
-      new TaskRunner(store, log, {
+      new TaskRunner(queue, log, {
         name: 'callbacks',
         kinds: ['deliver_callback'],
         concurrency: 4,
         leaseMs: config.callbackTimeoutMs + 30_000,
         maxIdleMs: 1000,
         handle: (task) => deliverCallbackTask(ctx, task),
-        onError: (task, err) => store.failTask(task.id, String((err as Error)?.message ?? err), new Date(Date.now() + 60_000)),
+        onError: (task, err) => queue.fail(task.id, String((err as Error)?.message ?? err), new Date(Date.now() + 60_000)),
       }),
     );
     const tls = await loadOrCreateTls(config.dataDir, config.tlsCertFile, config.tlsKeyFile);
     let origin = config.publicUrl ?? '';
-    http = await buildHttpServer({ ctx, metrics, https: { cert: tls.cert, key: tls.key }, publicUrl: () => origin, portal: new SqlitePortalStore(store.db) });
+    http = await buildHttpServer({ ctx, metrics, https: { cert: tls.cert, key: tls.key }, publicUrl: () => origin,
+      api: config.role !== 'worker',
+      portal: config.role !== 'worker' ? storage.portal : undefined,
+    });
     await http.listen({ host: config.host, port: config.port });
     const port = (http.server.address() as AddressInfo).port;
     if (!origin) origin = `https://${config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
@@ -134,6 +117,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const server: RunningServer = {
       config,
       ctx,
+      storage,
       http,
       tls,
       origin,
@@ -142,7 +126,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         await http!.close();
         await Promise.all(runners.map((r) => r.stop()));
         if (ownEngine) await engine!.close();
-        await store.close();
+        await storage.close();
       },
     };
     return server;
@@ -150,7 +134,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await http?.close();
     await Promise.all(runners.map((r) => r.stop()));
     if (ownEngine) await engine?.close();
-    await store.close();
+    await storage.close();
     throw err;
   }
 }

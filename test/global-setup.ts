@@ -1,11 +1,13 @@
 /**
  * @file One TLS certificate for every test server of the run, trusted through NODE_EXTRA_CA_CERTS exactly as a
- * partner would trust a self-signed Likeness server (the official Node SDK insists on https).
+ * partner would trust a self-signed Likeness server (the official Node SDK insists on https); and the cluster
+ * backends' infrastructure (a throwaway PostgreSQL cluster, an S3-compatible server), shared by the run.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import selfsigned from 'selfsigned';
+import { pgCtl, startPostgres, startS3 } from './helpers/test-infrastructure.js';
 
 export default async function setup(): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'likeness-test-tls-'));
@@ -26,5 +28,18 @@ export default async function setup(): Promise<() => void> {
   process.env.NODE_EXTRA_CA_CERTS = cert;
   process.env.LIKENESS_TEST_TLS_CERT = cert;
   process.env.LIKENESS_TEST_TLS_KEY = key;
-  return () => rmSync(dir, { recursive: true, force: true });
+  const pg = await startPostgres(dir);
+  if (pg) {
+    process.env.LIKENESS_TEST_PG_URL = pg.adminUrl;
+    process.env.LIKENESS_TEST_PG_CLUSTER = JSON.stringify({ dataDir: pg.dataDir, pgCtl: pg.pgCtl, port: pg.port });
+  } else if (process.env.CI) {
+    throw new Error('CI needs Debian\'s postgresql (apt-get install -y postgresql; .ci/run does it)');
+  }
+  const s3 = await startS3(join(dir, 's3'));
+  process.env.LIKENESS_TEST_S3_ENDPOINT = s3.endpoint;
+  return async () => {
+    await s3.close();
+    if (pg) pgCtl(pg, 'stop');
+    rmSync(dir, { recursive: true, force: true });
+  };
 }

@@ -6,9 +6,18 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDER_CHOICES, isExecutionProviderChoice, type ExecutionProviderChoice } from '../engine/index.js';
 
+export type ServerRole = 'all' | 'api' | 'worker';
+export const SERVER_ROLES: readonly ServerRole[] = ['all', 'api', 'worker'];
+
 export interface ServerConfig {
   /** Directory holding all state: SQLite database, images, TLS certificate, master key. */
   dataDir: string;
+  /** postgres://… : records and the job queue in PostgreSQL, shared by a cluster; null = SQLite under dataDir. */
+  databaseUrl: string | null;
+  /** s3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true : images in object storage; null = dataDir/images. */
+  blobsUrl: string | null;
+  /** all = API and workers; api = HTTP only; worker = engine and callbacks (HTTP only /health and /metrics). */
+  role: ServerRole;
   /** HTTPS listen address and port (0 = any free port). */
   host: string;
   port: number;
@@ -39,6 +48,9 @@ export interface ServerConfig {
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
+  databaseUrl: null,
+  blobsUrl: null,
+  role: 'all',
   host: '127.0.0.1',
   port: 8443,
   publicUrl: null,
@@ -83,6 +95,9 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   if (!isExecutionProviderChoice(cfg.engineExecutionProvider)) {
     problems.push(`engineExecutionProvider must be one of ${EXECUTION_PROVIDER_CHOICES.join(', ')}, got ${String(cfg.engineExecutionProvider)}`);
   }
+  if (!SERVER_ROLES.includes(cfg.role)) problems.push(`role must be one of ${SERVER_ROLES.join(', ')}, got ${String(cfg.role)}`);
+  if (cfg.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) problems.push('databaseUrl must be a postgres:// URL');
+  if (cfg.blobsUrl !== null && !cfg.blobsUrl.startsWith('s3://')) problems.push('blobsUrl must be an s3:// URL');
   if ((cfg.tlsCertFile === null) !== (cfg.tlsKeyFile === null)) problems.push('give both a TLS certificate and its key, or neither');
   if (cfg.publicUrl !== null && !/^https?:\/\/[^/]+/.test(cfg.publicUrl)) problems.push(`publicUrl must be an http(s) URL, got ${cfg.publicUrl}`);
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -98,6 +113,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   return stripUndefined({
     dataDir: env.LIKENESS_DATA,
+    databaseUrl: env.LIKENESS_DATABASE_URL || undefined,
+    blobsUrl: env.LIKENESS_BLOBS_URL || undefined,
     host: env.LIKENESS_HOST,
     port: num(env.LIKENESS_PORT),
     publicUrl: env.LIKENESS_PUBLIC_URL,

@@ -28,9 +28,11 @@ export interface HttpOptions {
   publicUrl: () => string;
   /** The partner portal's storage; the portal is served under /portal when given. */
   portal?: PortalStore;
+  /** false for a worker node: only /health and /metrics, for an orchestrator's probes. */
+  api?: boolean;
 }
 
-export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal }: HttpOptions): Promise<FastifyInstance> {
+export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, api = true }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(https ? { https } : {}),
     bodyLimit: ctx.config.bodyLimitBytes,
@@ -47,18 +49,20 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal }
       reply.elapsedTime / 1000,
     );
   });
-  await app.register(multipart, {
-    limits: { fileSize: 15 * 1024 * 1024, files: 20, fields: 30, fieldSize: 64 * 1024, parts: 60 },
-  });
-  const links = makeLinks(publicUrl, ctx.serverSecret, ctx.config.imageLinkTtlMs);
-  for (const environment of ['production', 'sandbox'] as const) {
-    const base = ENV_PREFIX[environment];
-    await app.register(smileV1Routes, { prefix: `${base}/v1`, ctx, environment, links });
-    await app.register(adminRoutes, { prefix: `${base}/v1/admin`, ctx, environment });
-    await app.register(smileV2Routes, { prefix: `${base}/v2`, ctx, environment });
+  if (api) {
+    await app.register(multipart, {
+      limits: { fileSize: 15 * 1024 * 1024, files: 20, fields: 30, fieldSize: 64 * 1024, parts: 60 },
+    });
+    const links = makeLinks(publicUrl, ctx.serverSecret, ctx.config.imageLinkTtlMs);
+    for (const environment of ['production', 'sandbox'] as const) {
+      const base = ENV_PREFIX[environment];
+      await app.register(smileV1Routes, { prefix: `${base}/v1`, ctx, environment, links });
+      await app.register(adminRoutes, { prefix: `${base}/v1/admin`, ctx, environment });
+      await app.register(smileV2Routes, { prefix: `${base}/v2`, ctx, environment });
+    }
+    await app.register(uploadRoutes, { prefix: UPLOAD_ROUTE_PREFIX, ctx });
+    await app.register(imageRoutes, { prefix: IMAGE_ROUTE_PREFIX, ctx });
   }
-  await app.register(uploadRoutes, { prefix: UPLOAD_ROUTE_PREFIX, ctx });
-  await app.register(imageRoutes, { prefix: IMAGE_ROUTE_PREFIX, ctx });
   if (portal) await app.register(portalRoutes, { prefix: '/portal', ctx, portal });
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));

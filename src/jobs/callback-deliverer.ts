@@ -12,7 +12,7 @@ export async function deliverCallbackTask(ctx: JobContext, task: Task): Promise<
   const delivery = task.payload.deliveryId === undefined ? null : await ctx.store.getDelivery(task.payload.deliveryId);
   const job = delivery ? await ctx.store.getJobBySmileId(delivery.smileJobId) : null;
   if (!delivery || !job || delivery.state !== 'pending') {
-    await ctx.store.finishTask(task.id);
+    await ctx.queue.finish(task.id);
     return;
   }
   const apiKey = await ctx.store.getApiKey(job.partnerId, job.environment);
@@ -31,12 +31,12 @@ export async function deliverCallbackTask(ctx: JobContext, task: Task): Promise<
   const durationMs = performance.now() - started;
   if (!error) {
     await ctx.store.recordDeliveryAttempt(delivery.id, { at, status, error, durationMs }, 'delivered');
-    await ctx.store.finishTask(task.id);
+    await ctx.queue.finish(task.id);
     return;
   }
   const delay = ctx.config.callbackRetryDelaysMs[delivery.attempts];
   await ctx.store.recordDeliveryAttempt(delivery.id, { at, status, error, durationMs }, delay === undefined ? 'failed' : 'retry');
-  await ctx.store.failTask(task.id, error, delay === undefined ? null : new Date(Date.now() + delay));
+  await ctx.queue.fail(task.id, error, delay === undefined ? null : new Date(Date.now() + delay));
   ctx.log.info({ smileJobId: job.smileJobId, deliveryId: delivery.id, attempt: delivery.attempts + 1, status, error }, 'callback delivery failed');
 }
 
@@ -47,6 +47,5 @@ export async function replayCallback(ctx: JobContext, smileJobId: number, url?: 
   const target = url ?? job.callbackUrl;
   if (!target) throw new Error(`job ${smileJobId} has no callback URL; give one to replay to`);
   const id = await ctx.store.enqueueCallback(smileJobId, target, smileResultOf(job, job.result) as unknown as Record<string, unknown>);
-  ctx.notifyWork();
   return id;
 }

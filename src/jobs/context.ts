@@ -5,11 +5,13 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import type { DecisionThresholds } from '../decision/types.js';
 import type { FaceEngine } from '../engine/types.js';
-import type { BlobStore, RecordStore } from '../store/types.js';
+import type { BlobStore, JobQueue, RecordStore } from '../store/types.js';
 import type { EarlyEngineRuns } from './early-engine-runs.js';
 
 export interface JobContext {
   store: RecordStore;
+  /** Tasks are enqueued by `store` in the same transaction as the records; workers claim them here. */
+  queue: JobQueue;
   blobs: BlobStore;
   engine: FaceEngine;
   config: Readonly<ServerConfig>;
@@ -17,8 +19,6 @@ export interface JobContext {
   /** Server secret for capability links (upload URLs, image links, web tokens); never leaves the server. */
   serverSecret: Buffer;
   log: Logger;
-  /** Wakes the queue workers when new work is enqueued, so they do not wait for their next poll. */
-  notifyWork(): void;
   /** Engine runs started on uploads while their images are being stored (see early-engine-runs.ts). */
   earlyRuns: EarlyEngineRuns;
 }

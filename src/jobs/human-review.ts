@@ -90,6 +90,5 @@ export async function decideReview(
     throw apiError('REVIEW_NOT_CLAIMED', `Job ${smileJobId} was decided or its claim expired meanwhile`);
   }
   await ctx.store.completeJob(smileJobId, outcome, null);
-  if (outcome.callback) ctx.notifyWork();
   return result;
 }

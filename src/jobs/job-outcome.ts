@@ -77,11 +77,10 @@ async function runEngine(ctx: JobContext, job: JobRecord, images: JobImage[], se
 }
 
 /** Evaluates the job and stores the outcome (and its callback) atomically; completes the queue task if given. */
-export async function completeJobFromImages(ctx: JobContext, job: JobRecord, images: JobImage[], taskId: number | null): Promise<JobResult> {
+export async function completeJobFromImages(ctx: JobContext, job: JobRecord, images: JobImage[], taskId: string | null): Promise<JobResult> {
   const kind = jobKind(job.jobType);
   const outcome = await evaluate(ctx, job, kind, images);
   outcome.callback = callbackFor(job, outcome.result);
   await ctx.store.completeJob(job.smileJobId, outcome, taskId);
-  if (outcome.callback) ctx.notifyWork();
   return outcome.result;
 }

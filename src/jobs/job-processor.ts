@@ -17,7 +17,7 @@ export async function processJobTask(ctx: JobContext, task: Task): Promise<void>
   const smileJobId = task.payload.smileJobId;
   const job = smileJobId === undefined ? null : await ctx.store.getJobBySmileId(smileJobId);
   if (!job || job.result) {
-    await ctx.store.finishTask(task.id);
+    await ctx.queue.finish(task.id);
     return;
   }
   const images = await ctx.store.getJobImages(job.smileJobId);
@@ -28,15 +28,14 @@ export async function processJobFailed(ctx: JobContext, task: Task, err: unknown
   const delay = PROCESS_RETRY_DELAYS_MS[task.attempts - 1];
   const message = String((err as Error)?.message ?? err);
   if (delay !== undefined) {
-    await ctx.store.failTask(task.id, message, new Date(Date.now() + delay));
+    await ctx.queue.fail(task.id, message, new Date(Date.now() + delay));
     return;
   }
   // Out of retries: the job ends as a system error, so pollers and the callback learn of it instead of waiting.
-  await ctx.store.failTask(task.id, message, null);
+  await ctx.queue.fail(task.id, message, null);
   const job = task.payload.smileJobId === undefined ? null : await ctx.store.getJobBySmileId(task.payload.smileJobId);
   if (!job || job.result) return;
   const result = errorResult(jobKind(job.jobType), apiError('SYSTEM_ERROR', 'System error: the job could not be processed'));
   const callback = callbackFor(job, result);
   await ctx.store.completeJob(job.smileJobId, { state: 'complete', result, callback }, null);
-  ctx.notifyWork();
 }

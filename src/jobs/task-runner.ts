@@ -1,9 +1,9 @@
 /**
  * @file A pool of loops that claim tasks from the durable queue and hand them to a handler. Loops sleep until
- * notified or until the next scheduled task, and stop cleanly (finishing in-flight tasks) on `stop()`.
+ * the queue signals new work or until the next scheduled task, and stop cleanly (finishing in-flight tasks) on `stop()`.
  */
 import type { Logger } from 'pino';
-import type { RecordStore, Task, TaskKind } from '../store/types.js';
+import type { JobQueue, Task, TaskKind } from '../store/types.js';
 
 export type RunnerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
@@ -24,9 +24,10 @@ export class TaskRunner {
   private readonly waiters = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private woken = false;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
-    private readonly store: RecordStore,
+    private readonly queue: JobQueue,
     private readonly log: Logger,
     private readonly opts: TaskRunnerOptions,
   ) {}
@@ -34,6 +35,8 @@ export class TaskRunner {
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
+    // Any process enqueueing (this one or another node) wakes the loops, instead of them waiting for their next poll.
+    this.unsubscribe = this.queue.onWork(() => this.notify());
     for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop(i));
   }
 
@@ -45,6 +48,7 @@ export class TaskRunner {
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    this.unsubscribe?.();
     this.notify();
     await Promise.all(this.loops);
     this.state = 'stopped';
@@ -54,7 +58,7 @@ export class TaskRunner {
     while (this.state === 'running') {
       let task: Task | null = null;
       try {
-        task = await this.store.claimTask(this.opts.kinds, this.opts.leaseMs);
+        task = await this.queue.claim(this.opts.kinds, this.opts.leaseMs);
       } catch (err) {
         this.log.error({ err, runner: this.opts.name, worker }, 'claiming a task failed');
       }
@@ -76,7 +80,7 @@ export class TaskRunner {
       this.woken = false;
       return;
     }
-    const next = await this.store.nextTaskAt().catch(() => null);
+    const next = await this.queue.nextDueAt().catch(() => null);
     const delay = Math.max(5, Math.min(this.opts.maxIdleMs, next ? next.getTime() - Date.now() : this.opts.maxIdleMs));
     await new Promise<void>((resolve) => {
       const done = () => {

@@ -39,7 +39,6 @@ export async function receiveUpload(ctx: JobContext, token: string, zip: Buffer)
       const result = zipCorruptResult(jobKind(job.jobType), err.message);
       const callback = callbackFor(job, result);
       await ctx.store.completeJob(job.smileJobId, { state: 'complete', result, callback }, null);
-      ctx.notifyWork();
     }
     throw err;
   }
@@ -62,7 +61,6 @@ export async function receiveUpload(ctx: JobContext, token: string, zip: Buffer)
     ctx.earlyRuns.take(job.smileJobId);
     throw err;
   }
-  ctx.notifyWork();
 }
 
 /** The engine starts on the images in memory while they are stored; the job's task takes the result. */

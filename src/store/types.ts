@@ -1,8 +1,9 @@
 /**
- * @file The storage contract the job layer depends on: records, the durable task queue and image blobs.
- * Each method that changes several records is one atomic operation, so a failure half-way leaves nothing
- * half-written. The embedded implementation is SQLite + a local directory; a PostgreSQL + S3 backend implements
- * the same interfaces.
+ * @file The storage contract the job layer depends on: records, the durable task queue and image blobs, as three
+ * interfaces. Each method that changes several records is one atomic operation, so a failure half-way leaves nothing
+ * half-written; a record change that creates work (an accepted upload, a callback) enqueues its task in the same
+ * transaction. Backends: SQLite + a local directory (embedded) and PostgreSQL + S3 (cluster), chosen by
+ * `openStorage` (open-storage.ts).
  */
 
 export type Environment = 'sandbox' | 'production';
@@ -102,7 +103,8 @@ export interface NewJob {
 export type TaskKind = 'process_job' | 'deliver_callback';
 
 export interface Task {
-  id: number;
+  /** Opaque: each backend generates its own. */
+  id: string;
   kind: TaskKind;
   payload: { smileJobId?: number; deliveryId?: number };
   attempts: number;
@@ -181,22 +183,9 @@ export interface RecordStore {
   /** awaiting_upload → queued with its images and a process_job task; false if the job was not awaiting upload. */
   acceptUpload(smileJobId: number, images: JobImage[]): Promise<boolean>;
   /** Writes the outcome, the enrolment, the callback and completes the task, atomically. */
-  completeJob(smileJobId: number, outcome: CompletedJob, taskId: number | null): Promise<void>;
+  completeJob(smileJobId: number, outcome: CompletedJob, taskId: string | null): Promise<void>;
   /** Jobs of this user, oldest first (job_status `history`). */
   listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]>;
-
-  // Durable queue.
-  claimTask(kinds: TaskKind[], leaseMs: number): Promise<Task | null>;
-  finishTask(taskId: number): Promise<void>;
-  /** Records a failure; reschedules at retryAt, or gives up (dead) when null. */
-  failTask(taskId: number, error: string, retryAt: Date | null): Promise<void>;
-  /**
-   * Makes tasks whose lease ran out (a crash or restart) ready again; returns how many. `all` also takes back
-   * unexpired leases: right for a single embedded process at start-up, wrong when other workers share the store.
-   */
-  recoverTasks(all?: boolean): Promise<number>;
-  /** Earliest time a not-yet-due task becomes ready, for the worker's sleep. */
-  nextTaskAt(): Promise<Date | null>;
 
   // Callbacks.
   getDelivery(deliveryId: number): Promise<CallbackDelivery | null>;
@@ -204,8 +193,37 @@ export interface RecordStore {
   recordDeliveryAttempt(deliveryId: number, attempt: Omit<CallbackAttempt, 'attempt'>, outcome: 'delivered' | 'retry' | 'failed'): Promise<void>;
   /** A new delivery of a job's callback (replay) with its task. */
   enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>): Promise<number>;
+}
 
-  close(): Promise<void>;
+/** Partner keys as the backend keeps them: sealed by SecretBox, which wraps the backend (key-sealing-store.ts). */
+export type SealedKeys = Record<Environment, Buffer>;
+
+/** What a backend implements: RecordStore with the API keys sealed. */
+export interface RecordBackend extends Omit<RecordStore, 'createPartner' | 'getApiKey' | 'rotateApiKey'> {
+  createPartner(name: string, keys: SealedKeys): Promise<Partner>;
+  getSealedApiKey(partnerId: string, environment: Environment): Promise<Buffer | null>;
+  rotateSealedApiKey(partnerId: string, environment: Environment, sealed: Buffer): Promise<void>;
+}
+
+/**
+ * The durable task queue. Tasks are enqueued by RecordStore methods inside their own transaction; the queue hands
+ * them out with a lease, so a task whose worker died is handed out again once the lease runs out.
+ */
+export interface JobQueue {
+  /** The oldest due task of these kinds, leased to the caller for leaseMs; attempts counts this claim. */
+  claim(kinds: TaskKind[], leaseMs: number): Promise<Task | null>;
+  finish(taskId: string): Promise<void>;
+  /** Records a failure; reschedules at retryAt (backoff, a later callback attempt), or gives up (dead) when null. */
+  fail(taskId: string, error: string, retryAt: Date | null): Promise<void>;
+  /**
+   * Makes tasks whose lease ran out (a crash or restart) ready again; returns how many. `all` also takes back
+   * unexpired leases: right for a single embedded process at start-up, wrong when other workers share the store.
+   */
+  recover(all?: boolean): Promise<number>;
+  /** Earliest time a not-yet-due task becomes ready or a lease runs out, for the worker's sleep. */
+  nextDueAt(): Promise<Date | null>;
+  /** Calls `listener` when any process sharing this queue enqueues work; returns the unsubscribe function. */
+  onWork(listener: () => void): () => void;
 }
 
 /** Image bytes, addressed by opaque keys the store chooses. */

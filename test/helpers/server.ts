@@ -1,6 +1,7 @@
 /**
- * @file Starts the real Likeness server in-process for a test: HTTPS on a free port, a fresh data directory and a
- * first partner. Nothing is mocked.
+ * @file Starts the real Likeness server in-process for a test: HTTPS on a free port, fresh storage on the chosen
+ * backend (embedded: a data directory; cluster: a PostgreSQL database and an S3 prefix) and a first partner.
+ * Nothing is mocked.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ import type { ServerConfig } from '../../src/config/server-config.js';
 import type { DecisionThresholds } from '../../src/decision/types.js';
 import type { FaceEngine } from '../../src/engine/types.js';
 import { createPartnerWithKeys } from '../../src/jobs/api-keys.js';
+import type { StorageConfig } from '../../src/store/storage.js';
+import { backendConfig, type BackendName } from './backends.js';
 
 export interface TestServer {
   server: RunningServer;
@@ -24,6 +27,9 @@ export interface TestServer {
   productionKey: string;
   caCert: string;
   dataDir: string;
+  backend: BackendName;
+  /** Where this server's state lives: reopen it with openStorage, or pass it back to restart on the same state. */
+  storage: StorageConfig;
   close(): Promise<void>;
 }
 
@@ -34,10 +40,16 @@ export interface TestServerOptions {
   thresholds?: DecisionThresholds;
   /** Reuse a data directory (restart tests); it is then not removed on close. */
   dataDir?: string;
+  /** Default embedded. */
+  backend?: BackendName;
+  /** Reuse a cluster's database and blobs (restart tests). */
+  storage?: StorageConfig;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'likeness-test-'));
+  const backend = opts.backend ?? 'embedded';
+  const storage = opts.storage ?? (await backendConfig(backend, dataDir));
   const certFile = process.env.LIKENESS_TEST_TLS_CERT ?? null;
   const server = await startServer({
     config: {
@@ -49,6 +61,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       tlsCertFile: certFile,
       tlsKeyFile: process.env.LIKENESS_TEST_TLS_KEY ?? null,
       callbackRetryDelaysMs: [200, 500, 1000],
+      databaseUrl: storage.databaseUrl ?? null,
+      blobsUrl: storage.blobsUrl ?? null,
       ...opts.config,
     },
     engine: opts.engine,
@@ -79,6 +93,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     productionKey,
     caCert: readFileSync(server.tls.certFile, 'utf8'),
     dataDir,
+    backend,
+    storage,
     close: async () => {
       await server.close();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });

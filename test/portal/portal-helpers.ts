@@ -4,16 +4,15 @@
  */
 import { createPortalAccount } from '../../src/portal/accounts.js';
 import type { PortalRole } from '../../src/store/portal-types.js';
-import { SqlitePortalStore } from '../../src/store/sqlite/sqlite-portal-store.js';
-import type { SqliteRecordStore } from '../../src/store/sqlite/sqlite-record-store.js';
+import type { PortalStore } from '../../src/store/portal-types.js';
 import type { TestServer } from '../helpers/server.js';
 import { jobZip, prepUpload, putZip, waitForJob } from '../helpers/smile-client.js';
 
 let seq = 0;
 export const unique = (prefix: string): string => `${prefix}-${Date.now()}-${++seq}`;
 
-export function portalStoreOf(ts: TestServer): SqlitePortalStore {
-  return new SqlitePortalStore((ts.server.ctx.store as SqliteRecordStore).db);
+export function portalStoreOf(ts: TestServer): PortalStore {
+  return ts.server.storage.portal;
 }
 
 export interface Credentials {

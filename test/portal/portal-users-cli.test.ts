@@ -9,16 +9,15 @@ import { openStorage } from '../../src/app.js';
 import { portalUsersCommand } from '../../src/cli/commands/portal-users.js';
 import { createPartnerWithKeys } from '../../src/jobs/api-keys.js';
 import { verifyPassword } from '../../src/portal/password.js';
-import { SqlitePortalStore } from '../../src/store/sqlite/sqlite-portal-store.js';
 
 let dataDir: string;
 let partnerId: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'likeness-portal-cli-'));
-  const { store } = openStorage(dataDir);
-  partnerId = (await createPartnerWithKeys(store, 'CLI partner')).partner.partnerId;
-  await store.close();
+  const storage = await openStorage({ dataDir });
+  partnerId = (await createPartnerWithKeys(storage.records, 'CLI partner')).partner.partnerId;
+  await storage.close();
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 afterEach(() => {
@@ -54,9 +53,9 @@ describe('likeness user', () => {
     expect(created).toMatchObject({ email: 'Reviewer@Example.test', partner_id: partnerId, role: 'reviewer' });
     expect(created.password.length).toBeGreaterThanOrEqual(20);
 
-    const storage = openStorage(dataDir);
-    const account = await new SqlitePortalStore(storage.store.db).getAccountByEmail('reviewer@example.test');
-    await storage.store.close();
+    const storage = await openStorage({ dataDir });
+    const account = await storage.portal.getAccountByEmail('reviewer@example.test');
+    await storage.close();
     expect(account!.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(account!.passwordHash).not.toContain(created.password);
     expect(await verifyPassword(created.password, account!.passwordHash)).toBe(true);

@@ -11,6 +11,7 @@ import type { FaceEngine } from '../../src/engine/types.js';
 import { newUploadToken } from '../../src/jobs/capabilities.js';
 import { generateSignature } from '../../src/protocol/signature.js';
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
+import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { burstFrames, HAS_SHARED, sharedFile } from '../helpers/shared-data.js';
 import { jobZip, postJson, prepUpload, putZip, signed, waitForJob } from '../helpers/smile-client.js';
@@ -59,15 +60,15 @@ describe.skipIf(!HAS_SHARED)('users', () => {
     const listed = await admin('/users/list', {});
     expect(listed.body.users.map((u: { user_id: string }) => u.user_id)).toContain(user);
 
-    const storage = openStorage(ts.dataDir);
-    const enrolled = await storage.store.getUser(ts.partnerId, 'production', user);
+    const storage = await openStorage({ dataDir: ts.dataDir });
+    const enrolled = await storage.records.getUser(ts.partnerId, 'production', user);
     const imageFile = join(ts.dataDir, 'images', enrolled!.imageKey!);
     expect(existsSync(imageFile)).toBe(true);
     const del = await admin('/users/delete', { user_id: user });
     expect(del.body.user.status).toBe('deleted');
     expect(existsSync(imageFile)).toBe(false);
-    expect((await storage.store.getUser(ts.partnerId, 'production', user))!.template).toBeNull();
-    await storage.store.close();
+    expect((await storage.records.getUser(ts.partnerId, 'production', user))!.template).toBeNull();
+    await storage.close();
     expect((await runJob(user, 2, sharedFile('faces', 'img2.jpg'))).error?.code).toBe('2208');
 
     const again = await runJob(user, 4, sharedFile('faces', 'img2.jpg'), { extra: { allow_new_enroll: true } });
@@ -175,20 +176,23 @@ describe.skipIf(!HAS_SHARED)('v2 synchronous endpoints', () => {
   });
 });
 
-describe('durability', () => {
+describe.each(BACKENDS)('durability (%s backend)', (backend) => {
+  // Embedded: the only process takes back every lease at start. Cluster: other workers may hold live leases, so an
+  // interrupted task waits for its lease to run out (kept short here) and is then claimed again.
+  const leaseMs = backend === 'embedded' ? 10 * 60_000 : 1500;
   it('a restart resumes queued and interrupted jobs', async () => {
     const selfie = await sharedOrSynthetic();
     const dataDir = mkdtempSync(join(tmpdir(), 'likeness-durable-'));
-    const first = await startTestServer({ engine, dataDir });
+    const first = await startTestServer({ engine, dataDir, backend });
     const { partnerId } = first;
     await first.close();
     // Queue two jobs while the server is down: one queued, one whose task was mid-run (leased) when it stopped.
-    const storage = openStorage(dataDir);
+    const storage = await openStorage(first.storage);
     const ids: string[] = [];
     for (const leased of [false, true]) {
       const jobId = `durable-${leased}`;
       ids.push(jobId);
-      const job = await storage.store.createJob({
+      const job = await storage.records.createJob({
         partnerId,
         environment: 'production',
         jobId,
@@ -202,11 +206,11 @@ describe('durability', () => {
       });
       const key = `production/${partnerId}/${job.smileJobId}/selfie-0-test.img`;
       await storage.blobs.put(key, selfie);
-      await storage.store.acceptUpload(job.smileJobId, [{ role: 'selfie', index: 0, blobKey: key }]);
-      if (leased) await storage.store.claimTask(['process_job'], 10 * 60_000);
+      await storage.records.acceptUpload(job.smileJobId, [{ role: 'selfie', index: 0, blobKey: key }]);
+      if (leased) await storage.queue.claim(['process_job'], leaseMs);
     }
-    await storage.store.close();
-    const restarted = await startTestServer({ engine, dataDir });
+    await storage.close();
+    const restarted = await startTestServer({ engine, dataDir, backend, storage: first.storage });
     try {
       for (const [i, jobId] of ids.entries()) {
         const status = await waitForJob(restarted, `durable-user-${i === 1}`, jobId);

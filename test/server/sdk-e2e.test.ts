@@ -8,6 +8,7 @@ import smileIdentityCore from 'smile-identity-core';
 import { createEngine } from '../../src/engine/index.js';
 import type { FaceEngine } from '../../src/engine/types.js';
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
+import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { burstFrames, HAS_SHARED, sharedFile, sharedPath } from '../helpers/shared-data.js';
 
@@ -20,7 +21,7 @@ const b64 = (file: string) => sharedFile(file).toString('base64');
 let seq = 0;
 const ids = (prefix: string) => ({ user_id: `${prefix}-user-${Date.now()}-${++seq}`, job_id: `${prefix}-job-${Date.now()}-${seq}` });
 
-describe.skipIf(!HAS_SHARED)('official Node SDK against Likeness', () => {
+describe.skipIf(!HAS_SHARED).each(BACKENDS)('official Node SDK against Likeness (%s backend)', (backend) => {
   let engine: FaceEngine;
   let ts: TestServer;
   let receiver: CallbackReceiver;
@@ -28,7 +29,7 @@ describe.skipIf(!HAS_SHARED)('official Node SDK against Likeness', () => {
 
   beforeAll(async () => {
     engine = await createEngine({ workers: 2 });
-    ts = await startTestServer({ engine });
+    ts = await startTestServer({ engine, backend });
     receiver = await startCallbackReceiver();
     // The seed snippet: new WebApi(partner_id, default_callback, api_key, sid_server) — only URL and key changed.
     api = new WebApi(ts.partnerId, receiver.url, ts.productionKey, ts.baseUrl);

@@ -2,37 +2,25 @@
  * @file Operator commands on a data directory: enrolled users, API keys and callback replays.
  */
 import { Command } from 'commander';
-import { openStorage } from '../../app.js';
-import { defaultDataDir } from '../../config/server-config.js';
 import { rotateApiKey } from '../../jobs/api-keys.js';
 import { deleteUser, listUsers, setUserActive, type UserSummary } from '../../jobs/user-admin.js';
 import { smileResultOf } from '../../jobs/result-view.js';
 import { checkCallbackUrl } from '../../jobs/prep-upload.js';
 import type { Environment } from '../../store/types.js';
 import { action, output, parseEnvironment, parsePositiveInt } from '../cli-support.js';
+import { addStorageOptions, withStorage, type StorageFlags } from '../storage-options.js';
 
-interface Scope {
-  data: string;
+interface Scope extends StorageFlags {
   partner: string;
   env: Environment;
   json?: boolean;
 }
 
 function scoped(cmd: Command): Command {
-  return cmd
-    .option('--data <dir>', 'data directory', defaultDataDir())
+  return addStorageOptions(cmd)
     .requiredOption('--partner <id>', 'partner ID')
     .option('--env <environment>', 'sandbox or production', parseEnvironment, 'production' as Environment)
     .option('--json', 'print JSON');
-}
-
-async function withStorage<T>(dataDir: string, fn: (s: ReturnType<typeof openStorage>) => Promise<T>): Promise<T> {
-  const storage = openStorage(dataDir);
-  try {
-    return await fn(storage);
-  } finally {
-    await storage.store.close();
-  }
 }
 
 const userLine = (u: UserSummary) => `${u.user_id}  ${u.status}${u.has_registered_selfie ? '' : '  (no registered selfie)'}  updated ${u.updated_at}`;
@@ -44,7 +32,7 @@ export function usersCommand(): Command {
     .option('--offset <n>', 'skip this many', (v) => Number(v), 0)
     .action(
       action(async (o: Scope & { limit: number; offset: number }) => {
-        const users = await withStorage(o.data, ({ store }) => listUsers(store, o.partner, o.env, o.limit, o.offset));
+        const users = await withStorage(o, ({ records: store }) => listUsers(store, o.partner, o.env, o.limit, o.offset));
         output(o.json, users, () => (users.length ? users.map(userLine).join('\n') : 'No enrolled users.'));
       }),
     );
@@ -54,7 +42,7 @@ export function usersCommand(): Command {
   ] as const) {
     scoped(cmd.command(name).description(what).requiredOption('--user <id>', 'user_id')).action(
       action(async (o: Scope & { user: string }) => {
-        const u = await withStorage(o.data, ({ store }) => setUserActive(store, o.partner, o.env, o.user, active));
+        const u = await withStorage(o, ({ records: store }) => setUserActive(store, o.partner, o.env, o.user, active));
         output(o.json, u, () => userLine(u));
       }),
     );
@@ -63,7 +51,7 @@ export function usersCommand(): Command {
     .requiredOption('--user <id>', 'user_id')
     .action(
       action(async (o: Scope & { user: string }) => {
-        const u = await withStorage(o.data, ({ store, blobs }) => deleteUser(store, blobs, o.partner, o.env, o.user));
+        const u = await withStorage(o, ({ records: store, blobs }) => deleteUser(store, blobs, o.partner, o.env, o.user));
         output(o.json, u, () => `Deleted ${u.user_id}: images and template removed.`);
       }),
     );
@@ -74,7 +62,7 @@ export function keysCommand(): Command {
   const cmd = new Command('keys').description('manage API keys');
   scoped(cmd.command('rotate').description('issue a new API key for one environment; the old key stops working at once')).action(
     action(async (o: Scope) => {
-      const key = await withStorage(o.data, ({ store }) => rotateApiKey(store, o.partner, o.env));
+      const key = await withStorage(o, ({ records: store }) => rotateApiKey(store, o.partner, o.env));
       output(o.json, { partner_id: o.partner, environment: o.env, api_key: key }, () => `New ${o.env} API key for ${o.partner}: ${key}\nIt is shown once.`);
     }),
   );
@@ -87,7 +75,7 @@ export function callbacksCommand(): Command {
     .requiredOption('--job <job_id>', 'the partner job_id')
     .action(
       action(async (o: Scope & { job: string }) => {
-        const deliveries = await withStorage(o.data, async ({ store }) => {
+        const deliveries = await withStorage(o, async ({ records: store }) => {
           const job = await store.getJob(o.partner, o.env, o.job);
           if (!job) throw new Error(`no job ${o.job} for partner ${o.partner} in ${o.env}`);
           return (await store.listDeliveries(job.smileJobId)).map(({ body: _body, ...d }) => d);
@@ -106,7 +94,7 @@ export function callbacksCommand(): Command {
     .option('--url <callback_url>', 'send to this URL instead of the job’s callback URL')
     .action(
       action(async (o: Scope & { job: string; url?: string }) => {
-        const id = await withStorage(o.data, async ({ store }) => {
+        const id = await withStorage(o, async ({ records: store }) => {
           const job = await store.getJob(o.partner, o.env, o.job);
           if (!job) throw new Error(`no job ${o.job} for partner ${o.partner} in ${o.env}`);
           if (!job.result) throw new Error(`job ${o.job} has no result yet`);

@@ -2,10 +2,9 @@
  * @file `likeness partner create|list`: partners and their first API keys, straight in the data directory.
  */
 import { Command } from 'commander';
-import { openStorage } from '../../app.js';
-import { defaultDataDir } from '../../config/server-config.js';
 import { createPartnerWithKeys, type PartnerWithKeys } from '../../jobs/api-keys.js';
 import { action, output } from '../cli-support.js';
+import { addStorageOptions, withStorage, type StorageFlags } from '../storage-options.js';
 import { serverOrigin, sidServerUrl } from '../server-address.js';
 
 export function partnerJson(created: PartnerWithKeys, origin: string) {
@@ -32,41 +31,25 @@ export function describePartner(p: ReturnType<typeof partnerJson>): string {
 
 export function partnerCommand(): Command {
   const cmd = new Command('partner').description('manage partners (API clients)');
-  cmd
-    .command('create')
-    .description('create a partner with a sandbox and a production API key')
-    .option('--data <dir>', 'data directory', defaultDataDir())
+  addStorageOptions(cmd.command('create').description('create a partner with a sandbox and a production API key'))
     .option('--name <name>', 'partner name', 'Partner')
     .option('--url <origin>', 'public origin of the server (default: where `likeness serve` last listened)')
     .option('--json', 'print JSON')
     .action(
-      action(async (opts: { data: string; name: string; url?: string; json?: boolean }) => {
-        const { store } = openStorage(opts.data);
-        try {
-          const created = await createPartnerWithKeys(store, opts.name);
-          const json = partnerJson(created, serverOrigin(opts.data, opts.url));
-          output(opts.json, json, () => describePartner(json));
-        } finally {
-          await store.close();
-        }
+      action(async (opts: StorageFlags & { name: string; url?: string; json?: boolean }) => {
+        const created = await withStorage(opts, ({ records }) => createPartnerWithKeys(records, opts.name));
+        const json = partnerJson(created, serverOrigin(opts.data, opts.url));
+        output(opts.json, json, () => describePartner(json));
       }),
     );
-  cmd
-    .command('list')
-    .description('list partners')
-    .option('--data <dir>', 'data directory', defaultDataDir())
+  addStorageOptions(cmd.command('list').description('list partners'))
     .option('--json', 'print JSON')
     .action(
-      action(async (opts: { data: string; json?: boolean }) => {
-        const { store } = openStorage(opts.data);
-        try {
-          const partners = await store.listPartners();
-          output(opts.json, partners.map((p) => ({ partner_id: p.partnerId, name: p.name, created_at: p.createdAt })), () =>
-            partners.length ? partners.map((p) => `${p.partnerId}  ${p.name}  (created ${p.createdAt})`).join('\n') : 'No partners yet.',
-          );
-        } finally {
-          await store.close();
-        }
+      action(async (opts: StorageFlags & { json?: boolean }) => {
+        const partners = await withStorage(opts, ({ records }) => records.listPartners());
+        output(opts.json, partners.map((p) => ({ partner_id: p.partnerId, name: p.name, created_at: p.createdAt })), () =>
+          partners.length ? partners.map((p) => `${p.partnerId}  ${p.name}  (created ${p.createdAt})`).join('\n') : 'No partners yet.',
+        );
       }),
     );
   return cmd;

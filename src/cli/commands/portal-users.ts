@@ -2,21 +2,10 @@
  * @file `likeness user add|list|remove`: partner portal accounts (admin or reviewer), straight in the data directory.
  */
 import { Command, Option } from 'commander';
-import { openStorage } from '../../app.js';
-import { defaultDataDir } from '../../config/server-config.js';
 import { AccountInputError, createPortalAccount, generatePassword } from '../../portal/accounts.js';
 import { PORTAL_ROLES, DuplicateAccountError, type PortalAccount } from '../../store/portal-types.js';
-import { SqlitePortalStore } from '../../store/sqlite/sqlite-portal-store.js';
 import { action, output } from '../cli-support.js';
-
-async function withPortal<T>(dataDir: string, fn: (s: ReturnType<typeof openStorage>, portal: SqlitePortalStore) => Promise<T>): Promise<T> {
-  const storage = openStorage(dataDir);
-  try {
-    return await fn(storage, new SqlitePortalStore(storage.store.db));
-  } finally {
-    await storage.store.close();
-  }
-}
+import { addStorageOptions, withStorage, type StorageFlags } from '../storage-options.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -28,20 +17,17 @@ const accountJson = (a: PortalAccount) => ({ email: a.email, partner_id: a.partn
 
 export function portalUsersCommand(): Command {
   const cmd = new Command('user').description('manage partner portal accounts (served under /portal)');
-  cmd
-    .command('add')
-    .description('create a portal account; prints a generated password once unless --password-stdin is given')
-    .option('--data <dir>', 'data directory', defaultDataDir())
+  addStorageOptions(cmd.command('add').description('create a portal account; prints a generated password once unless --password-stdin is given'))
     .requiredOption('--partner <id>', 'partner ID the account belongs to')
     .requiredOption('--email <email>', 'login email (unique)')
     .addOption(new Option('--role <role>', 'admin (everything) or reviewer (jobs and review queue)').choices([...PORTAL_ROLES]).makeOptionMandatory())
     .option('--password-stdin', 'read the password from standard input instead of generating one')
     .option('--json', 'print JSON')
     .action(
-      action(async (o: { data: string; partner: string; email: string; role: string; passwordStdin?: boolean; json?: boolean }) => {
+      action(async (o: StorageFlags & { partner: string; email: string; role: string; passwordStdin?: boolean; json?: boolean }) => {
         const generated = !o.passwordStdin;
         const password = generated ? generatePassword() : await readStdin();
-        const account = await withPortal(o.data, async ({ store }, portal) => {
+        const account = await withStorage(o, async ({ records: store, portal }) => {
           try {
             return await createPortalAccount(store, portal, { partnerId: o.partner, email: o.email, role: o.role, password });
           } catch (err) {
@@ -60,29 +46,23 @@ export function portalUsersCommand(): Command {
         );
       }),
     );
-  cmd
-    .command('list')
-    .description('list portal accounts')
-    .option('--data <dir>', 'data directory', defaultDataDir())
+  addStorageOptions(cmd.command('list').description('list portal accounts'))
     .option('--partner <id>', 'only this partner')
     .option('--json', 'print JSON')
     .action(
-      action(async (o: { data: string; partner?: string; json?: boolean }) => {
-        const accounts = await withPortal(o.data, (_s, portal) => portal.listAccounts(o.partner));
+      action(async (o: StorageFlags & { partner?: string; json?: boolean }) => {
+        const accounts = await withStorage(o, ({ portal }) => portal.listAccounts(o.partner));
         output(o.json, accounts.map(accountJson), () =>
           accounts.length ? accounts.map((a) => `${a.email}  ${a.role}  partner ${a.partnerId}  created ${a.createdAt}`).join('\n') : 'No portal accounts.',
         );
       }),
     );
-  cmd
-    .command('remove')
-    .description('delete a portal account and end its sessions (its audit trail is kept)')
-    .option('--data <dir>', 'data directory', defaultDataDir())
+  addStorageOptions(cmd.command('remove').description('delete a portal account and end its sessions (its audit trail is kept)'))
     .requiredOption('--email <email>', 'login email')
     .option('--json', 'print JSON')
     .action(
-      action(async (o: { data: string; email: string; json?: boolean }) => {
-        const removed = await withPortal(o.data, (_s, portal) => portal.deleteAccount(o.email));
+      action(async (o: StorageFlags & { email: string; json?: boolean }) => {
+        const removed = await withStorage(o, ({ portal }) => portal.deleteAccount(o.email));
         if (!removed) throw new Error(`no portal account ${o.email}`);
         output(o.json, { email: o.email, removed: true }, () => `Portal account ${o.email} removed.`);
       }),

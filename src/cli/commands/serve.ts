@@ -4,15 +4,19 @@
 import { Command, Option } from 'commander';
 import { startServer } from '../../app.js';
 import type { ExecutionProviderChoice } from '../../engine/index.js';
-import { configFromEnv, DEFAULTS, defaultDataDir, type ServerConfig } from '../../config/server-config.js';
+import { configFromEnv, DEFAULTS, defaultDataDir, SERVER_ROLES, type ServerConfig, type ServerRole } from '../../config/server-config.js';
 import { createPartnerWithKeys } from '../../jobs/api-keys.js';
 import { parsePort, parsePositiveInt } from '../cli-support.js';
 import { recordServerOrigin } from '../server-address.js';
+import { describeBlobs, describeDatabase } from '../../store/open-storage.js';
 import { describeRuntime, executionProviderOption } from './engine-command-support.js';
 import { describePartner, partnerJson } from './partner.js';
 
 interface ServeOptions {
   data?: string;
+  database?: string;
+  blobs?: string;
+  role?: ServerRole;
   host?: string;
   port?: number;
   publicUrl?: string;
@@ -28,6 +32,9 @@ export function serveCommand(): Command {
   return new Command('serve')
     .description('run the SmartSelfie API server (HTTPS) with its job queue and face engine')
     .addOption(new Option('--data <dir>', 'directory for all state: database, images, TLS certificate, keys').env('LIKENESS_DATA').default(defaultDataDir()))
+    .addOption(new Option('--database <url>', 'postgres://… : records and job queue in PostgreSQL, shared by a cluster (default: SQLite under --data)').env('LIKENESS_DATABASE_URL'))
+    .addOption(new Option('--blobs <url>', 's3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true : images in object storage (default: <data>/images)').env('LIKENESS_BLOBS_URL'))
+    .addOption(new Option('--role <role>', 'all = API and workers; api = HTTP only; worker = engine and callbacks (HTTP /health and /metrics only)').choices([...SERVER_ROLES]).env('LIKENESS_ROLE').default(DEFAULTS.role))
     .addOption(new Option('--host <address>', 'address to listen on').env('LIKENESS_HOST').default(DEFAULTS.host))
     .addOption(new Option('--port <port>', 'HTTPS port; 0 picks a free one and prints it').env('LIKENESS_PORT').argParser(parsePort).default(DEFAULTS.port))
     .addOption(new Option('--public-url <url>', 'origin clients reach this server at, for upload and image URLs').env('LIKENESS_PUBLIC_URL'))
@@ -41,6 +48,9 @@ export function serveCommand(): Command {
       const overrides: Partial<ServerConfig> & { dataDir: string } = {
         ...configFromEnv(),
         dataDir: opts.data ?? defaultDataDir(),
+        databaseUrl: opts.database ?? null,
+        blobsUrl: opts.blobs ?? null,
+        role: opts.role,
         host: opts.host,
         port: opts.port,
         publicUrl: opts.publicUrl ?? null,
@@ -65,13 +75,16 @@ export function serveCommand(): Command {
         `  production sid_server: ${server.sidServer('production')}`,
         `  sandbox sid_server:    ${server.sidServer('sandbox')}`,
         `  data directory:        ${server.config.dataDir}`,
+        `  role:                  ${server.config.role}`,
+        `  database:              ${describeDatabase(server.config)}`,
+        `  images:                ${describeBlobs(server.config)}`,
         `  partner portal:        ${server.origin}/portal`,
         `  face engine:           ${describeRuntime(server.ctx.engine.runtime)}`,
       ];
       if (server.tls.selfSigned) {
         lines.push(`  self-signed certificate: ${server.tls.certFile}`, `  trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.certFile}`);
       }
-      if ((await server.ctx.store.listPartners()).length === 0) {
+      if (server.config.role !== 'worker' && (await server.ctx.store.listPartners()).length === 0) {
         const first = partnerJson(await createPartnerWithKeys(server.ctx.store, 'First partner'), server.origin);
         lines.push(
           '',
@@ -79,7 +92,7 @@ export function serveCommand(): Command {
           describePartner(first),
           '',
           'Create a portal account for it (prints a one-time password):',
-          `  likeness user add --data ${server.config.dataDir} --partner ${first.partner_id} --email you@example.com --role admin`,
+          `  likeness user add ${server.config.databaseUrl ? '--database <url>' : `--data ${server.config.dataDir}`} --partner ${first.partner_id} --email you@example.com --role admin`,
         );
       }
       process.stdout.write(lines.join('\n') + '\n');

@@ -18,12 +18,11 @@ import {
   type ReviewClaim,
   type ReviewQueueEntry,
 } from '../portal-types.js';
+import { JOB_SUMMARY_COLUMNS, jobListQuery } from '../job-list-query.js';
 import type { Environment, JobResult } from '../types.js';
 import { StatementCache } from './statement-cache.js';
 
 type Row = Record<string, unknown>;
-
-const JOB_SUMMARY_COLUMNS = 'smile_job_id, environment, job_id, user_id, job_type, state, result_category, result, created_at';
 
 function accountFromRow(r: Row): PortalAccount {
   return {
@@ -49,30 +48,6 @@ function summaryFromRow(r: Row): JobSummary {
     resultCode: result?.resultCode ?? null,
     resultText: result?.resultText ?? null,
     createdAt: r.created_at as string,
-  };
-}
-
-/**
- * One page of a filtered job list, newest first, one row more than the page to tell whether another follows.
- * Keyset paging on (created_at, smile_job_id) keeps deep pages as cheap as the first.
- */
-export function jobListQuery(f: JobListFilter, page: { limit: number; after?: JobCursor }): { sql: string; args: unknown[] } {
-  const where = ['partner_id = ?', 'environment = ?'];
-  const args: unknown[] = [f.partnerId, f.environment];
-  const add = (clause: string, ...values: unknown[]) => {
-    where.push(clause);
-    args.push(...values);
-  };
-  if (f.jobType !== undefined) add('job_type = ?', f.jobType);
-  if (f.category === 'pending') add('result_category IS NULL');
-  else if (f.category) add('result_category = ?', f.category);
-  if (f.userId !== undefined) add('user_id = ?', f.userId);
-  if (f.from) add('created_at >= ?', f.from);
-  if (f.to) add('created_at < ?', f.to);
-  if (page.after) add('(created_at, smile_job_id) < (?, ?)', page.after.createdAt, page.after.smileJobId);
-  return {
-    sql: `SELECT ${JOB_SUMMARY_COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, smile_job_id DESC LIMIT ?`,
-    args: [...args, page.limit + 1],
   };
 }
 
@@ -178,7 +153,7 @@ export class SqlitePortalStore implements PortalStore {
   }
 
   async listJobs(f: JobListFilter, page: { limit: number; after?: JobCursor }): Promise<JobPage> {
-    const q = jobListQuery(f, page);
+    const q = jobListQuery(f, page, () => '?');
     const rows = this.sql(q.sql).all(...q.args) as Row[];
     const jobs = rows.slice(0, page.limit).map(summaryFromRow);
     const last = jobs[jobs.length - 1];

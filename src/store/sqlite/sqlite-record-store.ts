@@ -1,9 +1,7 @@
 /**
  * @file The embedded record store: all state in one SQLite file (WAL), every multi-record change in one transaction.
  */
-import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { SecretBox } from '../secret-box.js';
 import {
   DuplicateJobError,
   type CallbackAttempt,
@@ -15,13 +13,11 @@ import {
   type JobRecord,
   type NewJob,
   type Partner,
-  type RecordStore,
-  type Task,
-  type TaskKind,
+  type RecordBackend,
+  type SealedKeys,
 } from '../types.js';
-import { MIGRATIONS } from './migrations.js';
 import { StatementCache } from './statement-cache.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
+import type { SqliteTaskQueue } from './sqlite-task-queue.js';
 
 type Row = Record<string, unknown>;
 
@@ -67,49 +63,22 @@ function jobFromRow(r: Row): JobRecord {
   };
 }
 
-export class SqliteRecordStore implements RecordStore {
-  readonly db: Db;
-
+export class SqliteRecordStore implements RecordBackend {
   private readonly statements: StatementCache;
 
-  private readonly checkpointer: WalCheckpointer | null;
-
-  /**
-   * `backgroundCheckpoints` (for a long-running server): WAL checkpoints run on another thread instead of inside
-   * whichever write crosses SQLite's threshold (see WalCheckpointer). One-off commands keep SQLite's default.
-   */
+  /** `db` is open and migrated (sqlite-storage.ts); tasks go to `queue`, in the same database. */
   constructor(
-    file: string,
-    private readonly secrets: SecretBox,
-    options: { backgroundCheckpoints?: boolean } = {},
+    private readonly db: Db,
+    private readonly queue: SqliteTaskQueue,
   ) {
-    this.db = new Database(file);
-    this.statements = new StatementCache(this.db);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
-    this.checkpointer = options.backgroundCheckpoints ? new WalCheckpointer(file) : null;
-    if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
+    this.statements = new StatementCache(db);
   }
 
   private sql(text: string): Statement {
     return this.statements.get(text);
   }
 
-  private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.pragma(`user_version = ${m.version}`);
-      })();
-    }
-  }
-
-  async createPartner(name: string, keys: Record<Environment, string>): Promise<Partner> {
+  async createPartner(name: string, keys: SealedKeys): Promise<Partner> {
     return this.db.transaction(() => {
       // Partner IDs are short decimal strings like Smile ID's ("001"); leading zeros are significant in signatures.
       const max = this.sql('SELECT MAX(CAST(partner_id AS INTEGER)) AS n FROM partners').get() as { n: number | null };
@@ -117,7 +86,7 @@ export class SqliteRecordStore implements RecordStore {
       const createdAt = now();
       this.sql('INSERT INTO partners (partner_id, name, created_at) VALUES (?, ?, ?)').run(partnerId, name, createdAt);
       const insertKey = this.sql('INSERT INTO api_keys (partner_id, environment, sealed_key, created_at) VALUES (?, ?, ?, ?)');
-      for (const env of Object.keys(keys) as Environment[]) insertKey.run(partnerId, env, this.secrets.seal(keys[env]), createdAt);
+      for (const env of Object.keys(keys) as Environment[]) insertKey.run(partnerId, env, keys[env], createdAt);
       return { partnerId, name, createdAt };
     })();
   }
@@ -132,16 +101,16 @@ export class SqliteRecordStore implements RecordStore {
     return rows.map((r) => ({ partnerId: r.partner_id as string, name: r.name as string, createdAt: r.created_at as string }));
   }
 
-  async getApiKey(partnerId: string, environment: Environment): Promise<string | null> {
+  async getSealedApiKey(partnerId: string, environment: Environment): Promise<Buffer | null> {
     const r = this.sql('SELECT sealed_key FROM api_keys WHERE partner_id = ? AND environment = ?').get(partnerId, environment) as
       | { sealed_key: Buffer }
       | undefined;
-    return r ? this.secrets.open(r.sealed_key) : null;
+    return r ? r.sealed_key : null;
   }
 
-  async rotateApiKey(partnerId: string, environment: Environment, newKey: string): Promise<void> {
+  async rotateSealedApiKey(partnerId: string, environment: Environment, sealed: Buffer): Promise<void> {
     const res = this.sql('UPDATE api_keys SET sealed_key = ?, created_at = ? WHERE partner_id = ? AND environment = ?')
-      .run(this.secrets.seal(newKey), now(), partnerId, environment);
+      .run(sealed, now(), partnerId, environment);
     if (res.changes !== 1) throw new Error(`no ${environment} key for partner ${partnerId}`);
   }
 
@@ -260,24 +229,20 @@ export class SqliteRecordStore implements RecordStore {
     for (const img of images) ins.run(smileJobId, img.role, img.index, img.blobKey);
   }
 
-  private insertTask(kind: TaskKind, payload: Task['payload'], runAt = Date.now()): number {
-    const res = this.sql("INSERT INTO tasks (kind, payload, state, run_at, created_at) VALUES (?, ?, 'ready', ?, ?)")
-      .run(kind, JSON.stringify(payload), runAt, now());
-    return Number(res.lastInsertRowid);
-  }
-
   async acceptUpload(smileJobId: number, images: JobImage[]): Promise<boolean> {
-    return this.db.transaction(() => {
+    const accepted = this.db.transaction(() => {
       const res = this.sql("UPDATE jobs SET state = 'queued', updated_at = ? WHERE smile_job_id = ? AND state = 'awaiting_upload'")
         .run(now(), smileJobId);
       if (res.changes !== 1) return false;
       this.insertImages(smileJobId, images);
-      this.insertTask('process_job', { smileJobId });
+      this.queue.insert('process_job', { smileJobId });
       return true;
     })();
+    if (accepted) this.queue.committed();
+    return accepted;
   }
 
-  async completeJob(smileJobId: number, outcome: CompletedJob, taskId: number | null): Promise<void> {
+  async completeJob(smileJobId: number, outcome: CompletedJob, taskId: string | null): Promise<void> {
     this.db.transaction(() => {
       const job = this.sql('SELECT partner_id, environment FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
       if (!job) throw new Error(`job ${smileJobId} does not exist`);
@@ -297,8 +262,9 @@ export class SqliteRecordStore implements RecordStore {
           .run(job.partner_id, job.environment, e.userId, template, e.imageKey, smileJobId, ts, ts);
       }
       if (outcome.callback) this.insertDelivery(smileJobId, outcome.callback.url, outcome.callback.body);
-      if (taskId !== null) this.sql("UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = ?").run(taskId);
+      if (taskId !== null) this.queue.finishSync(taskId);
     })();
+    if (outcome.callback) this.queue.committed();
   }
 
   async listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]> {
@@ -307,46 +273,11 @@ export class SqliteRecordStore implements RecordStore {
     return rows.map(jobFromRow);
   }
 
-  async claimTask(kinds: TaskKind[], leaseMs: number): Promise<Task | null> {
-    return this.db.transaction(() => {
-      const t = Date.now();
-      const r = this.sql(
-          `SELECT id, kind, payload, attempts FROM tasks WHERE state = 'ready' AND run_at <= ?
-           AND kind IN (${kinds.map(() => '?').join(',')}) ORDER BY run_at, id LIMIT 1`,
-        )
-        .get(t, ...kinds) as Row | undefined;
-      if (!r) return null;
-      this.sql("UPDATE tasks SET state = 'leased', lease_until = ?, attempts = attempts + 1 WHERE id = ?").run(t + leaseMs, r.id);
-      return { id: r.id as number, kind: r.kind as TaskKind, payload: JSON.parse(r.payload as string), attempts: (r.attempts as number) + 1 };
-    })();
-  }
-
-  async finishTask(taskId: number): Promise<void> {
-    this.sql("UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = ?").run(taskId);
-  }
-
-  async failTask(taskId: number, error: string, retryAt: Date | null): Promise<void> {
-    this.sql('UPDATE tasks SET state = ?, run_at = COALESCE(?, run_at), lease_until = NULL, last_error = ? WHERE id = ?')
-      .run(retryAt ? 'ready' : 'dead', retryAt ? retryAt.getTime() : null, error.slice(0, 1000), taskId);
-  }
-
-  async recoverTasks(all = false): Promise<number> {
-    const until = all ? Number.MAX_SAFE_INTEGER : Date.now();
-    return this.sql("UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased' AND lease_until <= ?").run(until).changes;
-  }
-
-  async nextTaskAt(): Promise<Date | null> {
-    const r = this.sql("SELECT MIN(run_at) AS t FROM tasks WHERE state = 'ready'").get() as { t: number | null };
-    const leased = this.sql("SELECT MIN(lease_until) AS t FROM tasks WHERE state = 'leased'").get() as { t: number | null };
-    const times = [r.t, leased.t].filter((x): x is number => x !== null);
-    return times.length ? new Date(Math.min(...times)) : null;
-  }
-
   private insertDelivery(smileJobId: number, url: string, body: Record<string, unknown>): number {
     const res = this.sql("INSERT INTO callback_deliveries (smile_job_id, url, body, state, created_at) VALUES (?, ?, ?, 'pending', ?)")
       .run(smileJobId, url, JSON.stringify(body), now());
     const id = Number(res.lastInsertRowid);
-    this.insertTask('deliver_callback', { deliveryId: id });
+    this.queue.insert('deliver_callback', { deliveryId: id });
     return id;
   }
 
@@ -400,12 +331,8 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>): Promise<number> {
-    return this.db.transaction(() => this.insertDelivery(smileJobId, url, body))();
-  }
-
-  async close(): Promise<void> {
-    await this.checkpointer?.close();
-    if (this.checkpointer) this.db.pragma('wal_checkpoint(TRUNCATE)');
-    this.db.close();
+    const id = this.db.transaction(() => this.insertDelivery(smileJobId, url, body))();
+    this.queue.committed();
+    return id;
   }
 }

@@ -1,0 +1,133 @@
+/**
+ * @file Every SQL statement of the PostgreSQL store, by name, in the style of pg-boss's plans: text only, no
+ * logic. Each runs as a prepared statement named after its key (see PostgresDb.run).
+ */
+export interface Plan {
+  name: string;
+  text: string;
+}
+
+const WORK_CHANNEL = 'likeness_work';
+
+const sql = {
+  // Partners and keys.
+  nextPartnerNumber: `SELECT nextval('partner_number') AS n`,
+  insertPartner: `INSERT INTO partners (partner_id, name, created_at) VALUES ($1, $2, $3)`,
+  insertApiKey: `INSERT INTO api_keys (partner_id, environment, sealed_key, created_at) VALUES ($1, $2, $3, $4)`,
+  getPartner: `SELECT * FROM partners WHERE partner_id = $1`,
+  listPartners: `SELECT * FROM partners ORDER BY partner_id`,
+  getSealedApiKey: `SELECT sealed_key FROM api_keys WHERE partner_id = $1 AND environment = $2`,
+  rotateApiKey: `UPDATE api_keys SET sealed_key = $1, created_at = $2 WHERE partner_id = $3 AND environment = $4`,
+
+  // Users.
+  getUser: `SELECT * FROM users WHERE partner_id = $1 AND environment = $2 AND user_id = $3`,
+  getUserForUpdate: `SELECT * FROM users WHERE partner_id = $1 AND environment = $2 AND user_id = $3 FOR UPDATE`,
+  listUsers: `SELECT * FROM users WHERE partner_id = $1 AND environment = $2 ORDER BY created_at, user_id LIMIT $3 OFFSET $4`,
+  setUserStatus: `UPDATE users SET status = $1, updated_at = $2 WHERE partner_id = $3 AND environment = $4 AND user_id = $5 AND status != 'deleted'`,
+  userJobImageKeys: `SELECT ji.blob_key FROM job_images ji JOIN jobs j ON j.smile_job_id = ji.smile_job_id
+    WHERE j.partner_id = $1 AND j.environment = $2 AND j.user_id = $3`,
+  deleteUserJobImages: `DELETE FROM job_images WHERE smile_job_id IN
+    (SELECT smile_job_id FROM jobs WHERE partner_id = $1 AND environment = $2 AND user_id = $3)`,
+  markUserDeleted: `UPDATE users SET status = 'deleted', template = NULL, image_key = NULL, updated_at = $1
+    WHERE partner_id = $2 AND environment = $3 AND user_id = $4`,
+  upsertEnrollment: `INSERT INTO users (partner_id, environment, user_id, status, template, image_key, enrolled_smile_job_id, created_at, updated_at)
+    VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $7)
+    ON CONFLICT (partner_id, environment, user_id) DO UPDATE SET
+      status = 'active', template = excluded.template, image_key = excluded.image_key,
+      enrolled_smile_job_id = excluded.enrolled_smile_job_id, updated_at = excluded.updated_at`,
+
+  // Jobs.
+  insertJob: `INSERT INTO jobs (partner_id, environment, job_id, user_id, job_type, state, callback_url, partner_params, options,
+      upload_token_hash, upload_expires_at, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING *`,
+  insertJobImage: `INSERT INTO job_images (smile_job_id, role, idx, blob_key) VALUES ($1, $2, $3, $4)`,
+  getJob: `SELECT * FROM jobs WHERE partner_id = $1 AND environment = $2 AND job_id = $3`,
+  getJobBySmileId: `SELECT * FROM jobs WHERE smile_job_id = $1`,
+  getJobByUploadToken: `SELECT * FROM jobs WHERE upload_token_hash = $1`,
+  getJobImages: `SELECT role, idx, blob_key FROM job_images WHERE smile_job_id = $1 ORDER BY role, idx`,
+  renewUploadToken: `UPDATE jobs SET upload_token_hash = $1, upload_expires_at = $2, updated_at = $3
+    WHERE smile_job_id = $4 AND state = 'awaiting_upload'`,
+  acceptUpload: `UPDATE jobs SET state = 'queued', updated_at = $1
+    WHERE smile_job_id = $2 AND state = 'awaiting_upload'`,
+  getJobOwner: `SELECT partner_id, environment FROM jobs WHERE smile_job_id = $1`,
+  completeJob: `UPDATE jobs SET state = $1, result = $2, result_category = $3, updated_at = $4 WHERE smile_job_id = $5`,
+  listUserJobs: `SELECT * FROM jobs WHERE partner_id = $1 AND environment = $2 AND user_id = $3 ORDER BY smile_job_id`,
+
+  // Callbacks.
+  insertDelivery: `INSERT INTO callback_deliveries (smile_job_id, url, body, state, created_at) VALUES ($1, $2, $3, 'pending', $4) RETURNING id`,
+  getDelivery: `SELECT * FROM callback_deliveries WHERE id = $1`,
+  getDeliveryForUpdate: `SELECT attempts FROM callback_deliveries WHERE id = $1 FOR UPDATE`,
+  listDeliveries: `SELECT * FROM callback_deliveries WHERE smile_job_id = $1 ORDER BY id`,
+  listDeliveryAttempts: `SELECT attempt, at, status, error, duration_ms FROM callback_attempts WHERE delivery_id = $1 ORDER BY attempt`,
+  insertDeliveryAttempt: `INSERT INTO callback_attempts (delivery_id, attempt, at, status, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
+  updateDelivery: `UPDATE callback_deliveries SET attempts = $1, state = $2, delivered_at = $3 WHERE id = $4`,
+
+  // The task queue: claimed with FOR UPDATE SKIP LOCKED, so concurrent workers never wait on each other's rows;
+  // times are the database's clock, the one clock every node shares.
+  insertTask: `INSERT INTO tasks (kind, payload, state, run_at, created_at) VALUES ($1, $2, 'ready', now(), now())`,
+  notifyWork: `SELECT pg_notify('${WORK_CHANNEL}', '')`,
+  claimTask: `WITH next AS (
+      SELECT id FROM tasks
+      WHERE kind = ANY($1::text[]) AND ((state = 'ready' AND run_at <= now()) OR (state = 'leased' AND lease_until <= now()))
+      ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+    UPDATE tasks t SET state = 'leased', lease_until = now() + $2 * interval '1 millisecond', attempts = t.attempts + 1
+    FROM next WHERE t.id = next.id
+    RETURNING t.id, t.kind, t.payload, t.attempts`,
+  finishTask: `UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = $1 AND attempts = $2 AND state = 'leased'`,
+  failTask: `UPDATE tasks SET state = $1, run_at = COALESCE($2, run_at), lease_until = NULL, last_error = $3
+    WHERE id = $4 AND attempts = $5 AND state = 'leased'`,
+  recoverExpired: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased' AND lease_until <= now()`,
+  recoverAll: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased'`,
+  nextDueAt: `SELECT LEAST((SELECT min(run_at) FROM tasks WHERE state = 'ready'), (SELECT min(lease_until) FROM tasks WHERE state = 'leased')) AS t`,
+
+  // Migrations (run under an advisory lock).
+  lockMigrations: `SELECT pg_advisory_lock(7340553)`,
+  unlockMigrations: `SELECT pg_advisory_unlock(7340553)`,
+  createMigrationTable: `CREATE TABLE IF NOT EXISTS likeness_migrations (version integer PRIMARY KEY, why text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  currentVersion: `SELECT COALESCE(max(version), 0) AS v FROM likeness_migrations`,
+  recordMigration: `INSERT INTO likeness_migrations (version, why) VALUES ($1, $2)`,
+
+  // Portal accounts and sessions.
+  insertAccount: `INSERT INTO portal_accounts (partner_id, email, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+  getAccountByEmail: `SELECT * FROM portal_accounts WHERE lower(email) = lower($1)`,
+  listAccounts: `SELECT * FROM portal_accounts ORDER BY partner_id, email`,
+  listPartnerAccounts: `SELECT * FROM portal_accounts WHERE partner_id = $1 ORDER BY email`,
+  deleteAccount: `DELETE FROM portal_accounts WHERE lower(email) = lower($1)`,
+  insertSession: `INSERT INTO portal_sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, now(), $4)`,
+  getSession: `SELECT s.token_hash, s.csrf_token, s.expires_at AS session_expires_at, a.* FROM portal_sessions s
+    JOIN portal_accounts a ON a.id = s.account_id WHERE s.token_hash = $1 AND s.expires_at > $2`,
+  deleteSession: `DELETE FROM portal_sessions WHERE token_hash = $1`,
+  pruneSessions: `DELETE FROM portal_sessions WHERE expires_at <= $1`,
+  pruneLoginFailures: `DELETE FROM portal_login_failures WHERE at < $1`,
+  insertLoginFailure: `INSERT INTO portal_login_failures (email, ip, at) VALUES ($1, $2, $3)`,
+  countLoginFailures: `SELECT
+      (SELECT count(*) FROM portal_login_failures WHERE lower(email) = lower($1) AND ip = $2 AND at >= $3) AS account,
+      (SELECT count(*) FROM portal_login_failures WHERE ip = $2 AND at >= $3) AS ip`,
+  clearLoginFailures: `DELETE FROM portal_login_failures WHERE lower(email) = lower($1) AND ip = $2`,
+  insertAudit: `INSERT INTO portal_audit (at, partner_id, account_id, actor_email, action, environment, target, detail) VALUES (now(), $1, $2, $3, $4, $5, $6, $7)`,
+  listAudit: `SELECT * FROM portal_audit WHERE partner_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+
+  // Review queue and claims.
+  listReviewQueue: `SELECT j.smile_job_id, j.environment, j.job_id, j.user_id, j.job_type, j.state, j.result_category, j.result, j.created_at,
+      c.account_id AS claim_account_id, c.expires_at AS claim_expires_at, a.email AS claim_email
+    FROM jobs j LEFT JOIN review_claims c ON c.smile_job_id = j.smile_job_id AND c.expires_at > $4
+    LEFT JOIN portal_accounts a ON a.id = c.account_id
+    WHERE j.partner_id = $1 AND j.environment = $2 AND j.state = 'review' ORDER BY j.created_at, j.smile_job_id LIMIT $3`,
+  countReviewQueue: `SELECT count(*) AS n FROM jobs WHERE partner_id = $1 AND environment = $2 AND state = 'review'`,
+  getJobStateForUpdate: `SELECT state FROM jobs WHERE smile_job_id = $1 FOR UPDATE`,
+  getClaim: `SELECT c.smile_job_id, c.account_id, c.expires_at, a.email FROM review_claims c
+    JOIN portal_accounts a ON a.id = c.account_id WHERE c.smile_job_id = $1`,
+  upsertClaim: `INSERT INTO review_claims (smile_job_id, account_id, claimed_at, expires_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (smile_job_id) DO UPDATE SET account_id = excluded.account_id, claimed_at = excluded.claimed_at, expires_at = excluded.expires_at`,
+  releaseClaim: `DELETE FROM review_claims WHERE smile_job_id = $1 AND account_id = $2`,
+  consumeClaim: `DELETE FROM review_claims WHERE smile_job_id = $1 AND account_id = $2 AND expires_at > $3
+    AND EXISTS (SELECT 1 FROM jobs WHERE smile_job_id = $1 AND state = 'review')`,
+} as const;
+
+export type PlanName = keyof typeof sql;
+
+export const PLANS: Readonly<Record<PlanName, Plan>> = Object.freeze(
+  Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, { name, text }])) as Record<PlanName, Plan>,
+);
+
+export { WORK_CHANNEL };

@@ -1,0 +1,71 @@
+/**
+ * @file Opens the PostgreSQL backend: a pool, migrations applied at start under an advisory lock (nodes starting
+ * together take turns; the later ones find nothing to do), and the record, portal and queue stores over the pool.
+ */
+import type { PortalStore } from '../portal-types.js';
+import type { JobQueue, RecordBackend } from '../types.js';
+import { PG_MIGRATIONS } from './migrations.js';
+import { PLANS } from './plans.js';
+import { PostgresDb } from './postgres-db.js';
+import { PostgresPortalStore } from './postgres-portal-store.js';
+import { PostgresRecordStore } from './postgres-record-store.js';
+import { PostgresTaskQueue } from './postgres-task-queue.js';
+
+export interface PostgresBackend {
+  db: PostgresDb;
+  records: RecordBackend;
+  portal: PortalStore;
+  queue: JobQueue;
+  close(): Promise<void>;
+}
+
+export async function migratePostgres(db: PostgresDb): Promise<number> {
+  const client = await db.pool.connect();
+  let applied = 0;
+  try {
+    await db.run(PLANS.lockMigrations, [], client);
+    try {
+      await db.run(PLANS.createMigrationTable, [], client);
+      const current = (await db.run<{ v: number }>(PLANS.currentVersion, [], client)).rows[0].v;
+      for (const m of PG_MIGRATIONS) {
+        if (m.version <= current) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(m.sql);
+          await db.run(PLANS.recordMigration, [m.version, m.why], client);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+        applied++;
+      }
+    } finally {
+      await db.run(PLANS.unlockMigrations, [], client);
+    }
+  } finally {
+    client.release();
+  }
+  return applied;
+}
+
+export async function openPostgresBackend(url: string): Promise<PostgresBackend> {
+  const db = new PostgresDb(url);
+  try {
+    await migratePostgres(db);
+  } catch (err) {
+    await db.close();
+    throw new Error(`could not open the database ${new URL(url).host}${new URL(url).pathname}: ${(err as Error).message}`);
+  }
+  const queue = new PostgresTaskQueue(db);
+  return {
+    db,
+    records: new PostgresRecordStore(db),
+    portal: new PostgresPortalStore(db),
+    queue,
+    close: async () => {
+      await queue.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * @file The one boundary to node-postgres: a pool, named plans run as prepared statements, and transactions.
+ * Connections lost when the server restarts are dropped by the pool and replaced on the next query.
+ */
+import pg from 'pg';
+import type { Plan } from './plans.js';
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+const INT8 = 20;
+const TIMESTAMPTZ = 1184;
+
+/**
+ * Ids and counts are bigint; JavaScript numbers hold them exactly up to 2^53. Timestamps come back as the ISO
+ * strings the record types carry.
+ */
+const parseTimestamp = pg.types.getTypeParser(TIMESTAMPTZ) as (v: string) => unknown;
+const types = {
+  getTypeParser: ((oid: number, format?: string) => {
+    if (oid === INT8) return (v: string) => Number(v);
+    if (oid === TIMESTAMPTZ) return (v: string) => (parseTimestamp(v) as Date).toISOString();
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+export class PostgresDb {
+  readonly pool: pg.Pool;
+  /** Statements run, for the benchmark's per-job figures. */
+  statements = 0;
+
+  constructor(readonly connectionString: string, poolSize = 10) {
+    this.pool = new pg.Pool({ connectionString, max: poolSize, types, connectionTimeoutMillis: 10_000 });
+    // An idle connection dropped by a server restart: the pool discards it; without a listener Node would crash.
+    this.pool.on('error', () => {});
+  }
+
+  /** Runs a named plan: prepared once per connection, by name. */
+  async run<R extends pg.QueryResultRow = Record<string, unknown>>(plan: Plan, values: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<R>> {
+    this.statements++;
+    return on.query<R>({ name: plan.name, text: plan.text, values });
+  }
+
+  /** Unnamed SQL built at run time (filtered lists). */
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    this.statements++;
+    return this.pool.query<R>(text, values);
+  }
+
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      this.statements += 2;
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Is this the unique-constraint violation of that constraint (or index)? */
+export function violates(err: unknown, constraint: string): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && e.constraint === constraint;
+}

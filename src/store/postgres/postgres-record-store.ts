@@ -1,0 +1,283 @@
+/**
+ * @file The cluster record store on PostgreSQL: the same guarantees as the embedded one, each multi-record change
+ * in one transaction; a change that creates work enqueues the task and notifies the workers in that transaction
+ * (NOTIFY is delivered on commit, and not at all on rollback).
+ */
+import type pg from 'pg';
+import {
+  DuplicateJobError,
+  type CallbackAttempt,
+  type CallbackDelivery,
+  type CompletedJob,
+  type EnrolledUser,
+  type Environment,
+  type JobImage,
+  type JobRecord,
+  type NewJob,
+  type Partner,
+  type RecordBackend,
+  type SealedKeys,
+  type Task,
+  type TaskKind,
+} from '../types.js';
+import { LeaseLostError, parseTaskToken } from '../task-token.js';
+import { PLANS } from './plans.js';
+import { violates, type PostgresDb, type Queryable } from './postgres-db.js';
+
+type Row = Record<string, unknown>;
+
+const now = (): string => new Date().toISOString();
+
+function toTemplate(value: unknown): Float32Array | null {
+  if (!(value instanceof Buffer)) return null;
+  const copy = new Uint8Array(value.byteLength);
+  copy.set(value);
+  return new Float32Array(copy.buffer);
+}
+
+const partnerFromRow = (r: Row): Partner => ({ partnerId: r.partner_id as string, name: r.name as string, createdAt: r.created_at as string });
+
+function userFromRow(r: Row): EnrolledUser {
+  return {
+    partnerId: r.partner_id as string,
+    environment: r.environment as Environment,
+    userId: r.user_id as string,
+    status: r.status as EnrolledUser['status'],
+    template: toTemplate(r.template),
+    imageKey: (r.image_key as string | null) ?? null,
+    enrolledSmileJobId: (r.enrolled_smile_job_id as number | null) ?? null,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+export function jobFromRow(r: Row): JobRecord {
+  return {
+    smileJobId: r.smile_job_id as number,
+    partnerId: r.partner_id as string,
+    environment: r.environment as Environment,
+    jobId: r.job_id as string,
+    userId: r.user_id as string,
+    jobType: r.job_type as number,
+    state: r.state as JobRecord['state'],
+    callbackUrl: (r.callback_url as string | null) ?? null,
+    partnerParams: r.partner_params as Record<string, unknown>,
+    options: r.options as JobRecord['options'],
+    uploadExpiresAt: (r.upload_expires_at as string | null) ?? null,
+    result: (r.result as JobRecord['result']) ?? null,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+export class PostgresRecordStore implements RecordBackend {
+  constructor(private readonly db: PostgresDb) {}
+
+  async createPartner(name: string, keys: SealedKeys): Promise<Partner> {
+    return this.db.transaction(async (c) => {
+      // Partner IDs are short decimal strings like Smile ID's ("001"); a sequence hands out each number once.
+      const { rows } = await this.db.run(PLANS.nextPartnerNumber, [], c);
+      const partnerId = String(rows[0].n).padStart(3, '0');
+      const createdAt = now();
+      await this.db.run(PLANS.insertPartner, [partnerId, name, createdAt], c);
+      for (const env of Object.keys(keys) as Environment[]) await this.db.run(PLANS.insertApiKey, [partnerId, env, keys[env], createdAt], c);
+      return { partnerId, name, createdAt };
+    });
+  }
+
+  async getPartner(partnerId: string): Promise<Partner | null> {
+    const { rows } = await this.db.run(PLANS.getPartner, [partnerId]);
+    return rows[0] ? partnerFromRow(rows[0]) : null;
+  }
+
+  async listPartners(): Promise<Partner[]> {
+    return (await this.db.run(PLANS.listPartners)).rows.map(partnerFromRow);
+  }
+
+  async getSealedApiKey(partnerId: string, environment: Environment): Promise<Buffer | null> {
+    const { rows } = await this.db.run<{ sealed_key: Buffer }>(PLANS.getSealedApiKey, [partnerId, environment]);
+    return rows[0]?.sealed_key ?? null;
+  }
+
+  async rotateSealedApiKey(partnerId: string, environment: Environment, sealed: Buffer): Promise<void> {
+    const res = await this.db.run(PLANS.rotateApiKey, [sealed, now(), partnerId, environment]);
+    if (res.rowCount !== 1) throw new Error(`no ${environment} key for partner ${partnerId}`);
+  }
+
+  async getUser(partnerId: string, environment: Environment, userId: string): Promise<EnrolledUser | null> {
+    const { rows } = await this.db.run(PLANS.getUser, [partnerId, environment, userId]);
+    return rows[0] ? userFromRow(rows[0]) : null;
+  }
+
+  async listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<EnrolledUser[]> {
+    return (await this.db.run(PLANS.listUsers, [partnerId, environment, page.limit, page.offset])).rows.map(userFromRow);
+  }
+
+  async setUserStatus(partnerId: string, environment: Environment, userId: string, status: 'active' | 'disabled'): Promise<boolean> {
+    return (await this.db.run(PLANS.setUserStatus, [status, now(), partnerId, environment, userId])).rowCount === 1;
+  }
+
+  async deleteUser(partnerId: string, environment: Environment, userId: string): Promise<string[] | null> {
+    return this.db.transaction(async (c) => {
+      const { rows } = await this.db.run(PLANS.getUserForUpdate, [partnerId, environment, userId], c);
+      const user = rows[0];
+      if (!user) return null;
+      // Every image of every job of this user goes too: deletion must not leave biometric data behind.
+      const keys = (await this.db.run<{ blob_key: string }>(PLANS.userJobImageKeys, [partnerId, environment, userId], c)).rows.map((r) => r.blob_key);
+      if (user.image_key) keys.push(user.image_key as string);
+      await this.db.run(PLANS.deleteUserJobImages, [partnerId, environment, userId], c);
+      await this.db.run(PLANS.markUserDeleted, [now(), partnerId, environment, userId], c);
+      return [...new Set(keys)];
+    });
+  }
+
+  async createJob(job: NewJob): Promise<JobRecord> {
+    try {
+      return await this.db.transaction(async (c) => {
+        const { rows } = await this.db.run(
+          PLANS.insertJob,
+          [
+            job.partnerId,
+            job.environment,
+            job.jobId,
+            job.userId,
+            job.jobType,
+            job.uploadTokenHash ? 'awaiting_upload' : 'processing',
+            job.callbackUrl,
+            JSON.stringify(job.partnerParams),
+            JSON.stringify(job.options),
+            job.uploadTokenHash,
+            job.uploadExpiresAt,
+            now(),
+          ],
+          c,
+        );
+        const created = jobFromRow(rows[0]);
+        if (job.images) await this.insertImages(c, created.smileJobId, job.images);
+        return created;
+      });
+    } catch (err) {
+      if (violates(err, 'jobs_job_id_unique')) throw new DuplicateJobError(job.jobId);
+      throw err;
+    }
+  }
+
+  async getJob(partnerId: string, environment: Environment, jobId: string): Promise<JobRecord | null> {
+    const { rows } = await this.db.run(PLANS.getJob, [partnerId, environment, jobId]);
+    return rows[0] ? jobFromRow(rows[0]) : null;
+  }
+
+  async getJobBySmileId(smileJobId: number): Promise<JobRecord | null> {
+    const { rows } = await this.db.run(PLANS.getJobBySmileId, [smileJobId]);
+    return rows[0] ? jobFromRow(rows[0]) : null;
+  }
+
+  async getJobByUploadToken(tokenHash: string): Promise<JobRecord | null> {
+    const { rows } = await this.db.run(PLANS.getJobByUploadToken, [tokenHash]);
+    return rows[0] ? jobFromRow(rows[0]) : null;
+  }
+
+  async getJobImages(smileJobId: number): Promise<JobImage[]> {
+    const { rows } = await this.db.run(PLANS.getJobImages, [smileJobId]);
+    return rows.map((r) => ({ role: r.role as JobImage['role'], index: r.idx as number, blobKey: r.blob_key as string }));
+  }
+
+  async renewUploadToken(smileJobId: number, tokenHash: string, expiresAt: string): Promise<boolean> {
+    return (await this.db.run(PLANS.renewUploadToken, [tokenHash, expiresAt, now(), smileJobId])).rowCount === 1;
+  }
+
+  private async insertImages(c: Queryable, smileJobId: number, images: JobImage[]): Promise<void> {
+    for (const img of images) await this.db.run(PLANS.insertJobImage, [smileJobId, img.role, img.index, img.blobKey], c);
+  }
+
+  private async enqueue(c: Queryable, kind: TaskKind, payload: Task['payload']): Promise<void> {
+    await this.db.run(PLANS.insertTask, [kind, JSON.stringify(payload)], c);
+    await this.db.run(PLANS.notifyWork, [], c);
+  }
+
+  async acceptUpload(smileJobId: number, images: JobImage[]): Promise<boolean> {
+    return this.db.transaction(async (c) => {
+      if ((await this.db.run(PLANS.acceptUpload, [now(), smileJobId], c)).rowCount !== 1) return false;
+      await this.insertImages(c, smileJobId, images);
+      await this.enqueue(c, 'process_job', { smileJobId });
+      return true;
+    });
+  }
+
+  async completeJob(smileJobId: number, outcome: CompletedJob, taskId: string | null): Promise<void> {
+    await this.db.transaction(async (c) => {
+      // The task first: a worker whose lease was taken over writes nothing (one final result per job).
+      if (taskId !== null) {
+        const { rowId, attempts } = parseTaskToken(taskId);
+        if ((await this.db.run(PLANS.finishTask, [rowId, attempts], c)).rowCount !== 1) throw new LeaseLostError(taskId);
+      }
+      const { rows } = await this.db.run(PLANS.getJobOwner, [smileJobId], c);
+      const job = rows[0];
+      if (!job) throw new Error(`job ${smileJobId} does not exist`);
+      const ts = now();
+      await this.db.run(PLANS.completeJob, [outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId], c);
+      const e = outcome.enrollment;
+      if (e) {
+        const template = Buffer.from(e.template.buffer, e.template.byteOffset, e.template.byteLength);
+        await this.db.run(PLANS.upsertEnrollment, [job.partner_id, job.environment, e.userId, template, e.imageKey, smileJobId, ts], c);
+      }
+      if (outcome.callback) await this.insertDelivery(c, smileJobId, outcome.callback.url, outcome.callback.body);
+    });
+  }
+
+  async listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]> {
+    return (await this.db.run(PLANS.listUserJobs, [partnerId, environment, userId])).rows.map(jobFromRow);
+  }
+
+  private async insertDelivery(c: Queryable, smileJobId: number, url: string, body: Record<string, unknown>): Promise<number> {
+    const { rows } = await this.db.run<{ id: number }>(PLANS.insertDelivery, [smileJobId, url, JSON.stringify(body), now()], c);
+    await this.enqueue(c, 'deliver_callback', { deliveryId: rows[0].id });
+    return rows[0].id;
+  }
+
+  private async deliveryFromRow(r: Row): Promise<CallbackDelivery> {
+    const log = (await this.db.run(PLANS.listDeliveryAttempts, [r.id])).rows;
+    return {
+      id: r.id as number,
+      smileJobId: r.smile_job_id as number,
+      url: r.url as string,
+      body: r.body as Record<string, unknown>,
+      state: r.state as CallbackDelivery['state'],
+      attempts: r.attempts as number,
+      createdAt: r.created_at as string,
+      deliveredAt: (r.delivered_at as string | null) ?? null,
+      log: log.map((a) => ({
+        attempt: a.attempt as number,
+        at: a.at as string,
+        status: (a.status as number | null) ?? null,
+        error: (a.error as string | null) ?? null,
+        durationMs: a.duration_ms as number,
+      })),
+    };
+  }
+
+  async getDelivery(deliveryId: number): Promise<CallbackDelivery | null> {
+    const { rows } = await this.db.run(PLANS.getDelivery, [deliveryId]);
+    return rows[0] ? this.deliveryFromRow(rows[0]) : null;
+  }
+
+  async listDeliveries(smileJobId: number): Promise<CallbackDelivery[]> {
+    const { rows } = await this.db.run(PLANS.listDeliveries, [smileJobId]);
+    return Promise.all(rows.map((r) => this.deliveryFromRow(r)));
+  }
+
+  async recordDeliveryAttempt(deliveryId: number, attempt: Omit<CallbackAttempt, 'attempt'>, outcome: 'delivered' | 'retry' | 'failed'): Promise<void> {
+    await this.db.transaction(async (c) => {
+      const { rows } = await this.db.run<{ attempts: number }>(PLANS.getDeliveryForUpdate, [deliveryId], c);
+      if (!rows[0]) throw new Error(`callback delivery ${deliveryId} does not exist`);
+      const n = rows[0].attempts + 1;
+      await this.db.run(PLANS.insertDeliveryAttempt, [deliveryId, n, attempt.at, attempt.status, attempt.error, Math.round(attempt.durationMs)], c);
+      const state = outcome === 'retry' ? 'pending' : outcome;
+      await this.db.run(PLANS.updateDelivery, [n, state, outcome === 'delivered' ? attempt.at : null, deliveryId], c);
+    });
+  }
+
+  async enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>): Promise<number> {
+    return this.db.transaction((c: pg.PoolClient) => this.insertDelivery(c, smileJobId, url, body));
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * @file What `openStorage` returns: one backend's records, portal data, task queue and blobs, opened together so
+ * that a record change and the task it enqueues share one transaction.
+ */
+import type { PortalStore } from './portal-types.js';
+import type { BlobStore, JobQueue, RecordStore } from './types.js';
+
+export type StorageKind = 'embedded' | 'cluster';
+
+export interface Storage {
+  /** embedded = SQLite + local directory, one process; cluster = PostgreSQL, shared by every node. */
+  kind: StorageKind;
+  records: RecordStore;
+  portal: PortalStore;
+  queue: JobQueue;
+  blobs: BlobStore;
+  /** Secret for capability links (upload URLs, image links, web tokens); the same on every node of a cluster. */
+  serverSecret: Buffer;
+  close(): Promise<void>;
+}
+
+export interface StorageConfig {
+  /** Embedded state (database, images, key files) lives here; a cluster node keeps nothing in it but TLS material. */
+  dataDir: string;
+  /** postgres://… selects the PostgreSQL backend; null = SQLite under dataDir. */
+  databaseUrl?: string | null;
+  /** s3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true; null = dataDir/images. */
+  blobsUrl?: string | null;
+  /** A long-running server (see sqlite-storage.ts: background WAL checkpoints). */
+  server?: boolean;
+}

@@ -1,0 +1,80 @@
+/**
+ * @file The cluster backends' real infrastructure for a test run: a throwaway PostgreSQL cluster (Debian's
+ * `postgresql`, run as the `postgres` user because initdb refuses root) and an S3-compatible server (`s3rver` from
+ * npm, standing in for MinIO/AWS). Started once by the global setup; tests get their own database and key prefix.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+
+export const TEST_BUCKET = 'likeness-test';
+
+function postgresBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(root, versions[0], 'bin') : null;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function asPostgres(bin: string, args: string[]): void {
+  const cmd = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  execFileSync(cmd[0] as string, cmd[1] as string[], { stdio: 'pipe' });
+}
+
+export interface PostgresCluster {
+  /** postgres://likeness@127.0.0.1:PORT/postgres */
+  adminUrl: string;
+  dataDir: string;
+  pgCtl: string;
+  port: number;
+}
+
+/** pg_ctl start/stop of a running test cluster (fault tests restart it). */
+export function pgCtl(cluster: Pick<PostgresCluster, 'pgCtl' | 'dataDir' | 'port'>, action: 'start' | 'stop'): void {
+  const dir = join(cluster.dataDir, '..');
+  const args =
+    action === 'start'
+      ? ['-D', cluster.dataDir, '-o', `-p ${cluster.port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, '-l', join(dir, 'log'), '-w', 'start']
+      : ['-D', cluster.dataDir, '-m', 'immediate', '-w', 'stop'];
+  asPostgres(cluster.pgCtl, args);
+}
+
+/** null when Debian's postgresql is not installed (`.ci/run` installs it). */
+export async function startPostgres(tempDir: string): Promise<PostgresCluster | null> {
+  const bin = postgresBin();
+  if (!bin) return null;
+  const dir = join(tempDir, 'pg');
+  mkdirSync(dir, { recursive: true });
+  chmodSync(tempDir, 0o755);
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(dir, uid, gid);
+  }
+  const dataDir = join(dir, 'data');
+  // fsync off: a throwaway cluster for tests, never for figures reported as production-like.
+  asPostgres(join(bin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'likeness', '--no-sync']);
+  const cluster = { adminUrl: '', dataDir, pgCtl: join(bin, 'pg_ctl'), port: await freePort() };
+  pgCtl(cluster, 'start');
+  cluster.adminUrl = `postgres://likeness@127.0.0.1:${cluster.port}/postgres`;
+  return cluster;
+}
+
+export async function startS3(directory: string): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: TEST_BUCKET, configs: [] }] });
+  const { port } = (await server.run()) as unknown as { port: number };
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
