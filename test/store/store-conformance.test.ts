@@ -98,7 +98,8 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       const images = [{ role: 'selfie' as const, index: 0, blobKey: 'k0' }];
       expect(await s.records.acceptUpload(job.smileJobId, images)).toBe(true);
       expect(await s.records.acceptUpload(job.smileJobId, images)).toBe(false);
-      expect(await s.records.getJobByUploadToken('hash-001-j1-production')).toBeNull();
+      // The used token still names its job, so a second PUT is told the zip was already received (409 2393).
+      expect(await s.records.getJobByUploadToken('hash-001-j1-production')).toMatchObject({ jobId: 'j1', state: 'queued' });
       expect(await s.records.getJobImages(job.smileJobId)).toEqual(images);
       const task = await s.queue.claim(['process_job'], 60_000);
       expect(task).toMatchObject({ kind: 'process_job', payload: { smileJobId: job.smileJobId }, attempts: 1 });
