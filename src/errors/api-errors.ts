@@ -42,6 +42,8 @@ export const API_ERRORS = Object.freeze({
   PARTNER_PARAMS_MISMATCH: likeness('2293', 400, 'partner_params in info.json do not match the upload request'),
   UNSUPPORTED_MEDIA_TYPE: likeness('2294', 415, 'Unsupported content type'),
   INVALID_IMAGE: likeness('2295', 400, 'Image could not be decoded'),
+  MULTIPART_INVALID: likeness('2296', 400, 'Multipart body is malformed or incomplete'),
+  CALLBACK_URL_NOT_ALLOWED: likeness('2297', 400, 'callback_url points to a destination this server does not call'),
   UPLOAD_ZIP_INVALID: likeness('2390', 400, 'Uploaded zip file is invalid'),
   UPLOAD_URL_UNKNOWN: likeness('2391', 404, 'Upload URL is unknown'),
   UPLOAD_URL_EXPIRED: likeness('2392', 410, 'Upload URL has expired'),
