@@ -52,7 +52,7 @@ export async function runV2Job(
   const userId = sub.userId ?? `user-${randomUUID()}`;
   if (userId.length > 256) throw apiError('INVALID_PARAMETER_TYPE', 'user_id is longer than 256 characters');
   const jobId = `job-${randomUUID()}`;
-  const callbackUrl = checkCallbackUrl(sub.callbackUrl);
+  const callbackUrl = checkCallbackUrl(ctx, sub.callbackUrl);
   const sandboxResult = checkSandboxResult(sub.sandboxResult, environment);
   await checkUserForJob(ctx.store, auth.partnerId, environment, userId, jobKind, sub.allowNewEnroll);
 

@@ -46,6 +46,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       tlsCertFile: certFile,
       tlsKeyFile: process.env.LIKENESS_TEST_TLS_KEY ?? null,
       callbackRetryDelaysMs: [200, 500, 1000],
+      // Test callback receivers listen on loopback, which callbacks may not reach unless allowed.
+      allowCallbackHosts: ['127.0.0.1'],
       ...opts.config,
     },
     engine: opts.engine,
