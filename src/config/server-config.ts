@@ -42,6 +42,9 @@ export interface ServerConfig {
   signatureMaxAgeMs: number;
   /** Non-public callback destinations the operator allows: host names, addresses and CIDR ranges. */
   allowCallbackHosts: string[];
+  /** API requests per second per partner and environment, sustained (0 = no limit), and the burst allowed above it. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
   /** Reverse proxies whose X-Forwarded-For is believed: addresses, CIDR ranges, or loopback/linklocal/uniquelocal. */
   trustProxy: string[];
   /** Log level for pino. */
@@ -65,6 +68,8 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   callbackRetryDelaysMs: [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000],
   signatureMaxAgeMs: 60 * 60_000,
   allowCallbackHosts: [],
+  rateLimitPerSecond: 100,
+  rateLimitBurst: 200,
   trustProxy: [],
   logLevel: 'info',
 };
@@ -89,6 +94,8 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   intIn('bodyLimitBytes', 1024, 1024 * 1024 * 1024);
   intIn('callbackTimeoutMs', 100, 600_000);
   intIn('signatureMaxAgeMs', 0, 365 * 24 * 3_600_000);
+  intIn('rateLimitPerSecond', 0, 1_000_000);
+  intIn('rateLimitBurst', 1, 1_000_000);
   if (!Array.isArray(cfg.callbackRetryDelaysMs) || cfg.callbackRetryDelaysMs.some((d) => !Number.isInteger(d) || d < 0)) {
     problems.push('callbackRetryDelaysMs must be a list of non-negative integers');
   }
@@ -150,6 +157,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     jobConcurrency: num(env.LIKENESS_JOB_CONCURRENCY),
     signatureMaxAgeMs: env.LIKENESS_SIGNATURE_MAX_SKEW ? Number(env.LIKENESS_SIGNATURE_MAX_SKEW) * 1000 : undefined,
     allowCallbackHosts: env.LIKENESS_ALLOW_CALLBACK_HOSTS === undefined ? undefined : parseList(env.LIKENESS_ALLOW_CALLBACK_HOSTS),
+    rateLimitPerSecond: num(env.LIKENESS_RATE_LIMIT),
+    rateLimitBurst: num(env.LIKENESS_RATE_LIMIT_BURST),
     trustProxy: env.LIKENESS_TRUST_PROXY === undefined ? undefined : parseList(env.LIKENESS_TRUST_PROXY),
     logLevel: env.LIKENESS_LOG_LEVEL,
   }) as Partial<ServerConfig>;

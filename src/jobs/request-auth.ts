@@ -8,6 +8,7 @@ import { apiError } from '../errors/api-errors.js';
 import { timestampMs, verifySignature } from '../protocol/signature.js';
 import type { Environment, RecordStore } from '../store/types.js';
 import type { JobContext } from './context.js';
+import { checkRateLimit } from './rate-limit.js';
 
 export interface AuthenticatedPartner {
   partnerId: string;
@@ -67,5 +68,16 @@ export function authenticateBody(
   body: Record<string, unknown>,
   partnerId: unknown = body.partner_id,
 ): Promise<AuthenticatedPartner> {
-  return authenticatePartner(ctx.store, environment, { partnerId, timestamp: body.timestamp, signature: body.signature }, ctx.config.signatureMaxAgeMs);
+  return authenticateRequest(ctx, environment, { partnerId, timestamp: body.timestamp, signature: body.signature });
+}
+
+/** Authenticates with the server's signature window, then counts the request against the partner's rate limit. */
+export async function authenticateRequest(
+  ctx: JobContext,
+  environment: Environment,
+  credentials: { partnerId: unknown; timestamp: unknown; signature: unknown },
+): Promise<AuthenticatedPartner> {
+  const partner = await authenticatePartner(ctx.store, environment, credentials, ctx.config.signatureMaxAgeMs);
+  checkRateLimit(ctx.config, partner.partnerId, environment);
+  return partner;
 }

@@ -12,7 +12,7 @@ import { withStoredImages, type IncomingImage } from './job-images.js';
 import { completeJobFromImages } from './job-outcome.js';
 import { JOB_TYPE } from './job-types.js';
 import { checkCallbackUrl, checkSandboxResult } from './prep-upload.js';
-import { authenticatePartner, type AuthenticatedPartner } from './request-auth.js';
+import { authenticateRequest, type AuthenticatedPartner } from './request-auth.js';
 import { errorResult } from './special-results.js';
 import { checkUserForJob } from './user-checks.js';
 import { callbackFor } from './result-view.js';
@@ -29,12 +29,11 @@ export interface V2Caller {
 /** Verifies the SmileID-* headers alone, so the HTTP layer can refuse a caller before reading any of its body. */
 export async function authenticateV2(ctx: JobContext, environment: Environment, headers: V2Request['headers']): Promise<V2Caller> {
   const credentials = extractV2Auth(headers);
-  const partner = await authenticatePartner(
-    ctx.store,
-    environment,
-    { partnerId: credentials.partnerId, timestamp: credentials.timestamp, signature: credentials.signature },
-    ctx.config.signatureMaxAgeMs,
-  );
+  const partner = await authenticateRequest(ctx, environment, {
+    partnerId: credentials.partnerId,
+    timestamp: credentials.timestamp,
+    signature: credentials.signature,
+  });
   return { partner, sourceSdk: credentials.sourceSdk, sourceSdkVersion: credentials.sourceSdkVersion };
 }
 

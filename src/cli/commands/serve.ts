@@ -24,6 +24,8 @@ interface ServeOptions {
   signatureMaxSkew?: number;
   allowCallbackHosts?: string[];
   trustProxy?: string[];
+  rateLimit?: number;
+  rateLimitBurst?: number;
   logLevel?: string;
 }
 
@@ -55,6 +57,18 @@ export function serveCommand(): Command {
         .env('LIKENESS_TRUST_PROXY')
         .argParser(parseList),
     )
+    .addOption(
+      new Option('--rate-limit <per-second>', 'API requests per second per partner and environment, sustained; over it requests get 429 (2292) with Retry-After; 0 = no limit')
+        .env('LIKENESS_RATE_LIMIT')
+        .argParser(parseNonNegativeInt)
+        .default(DEFAULTS.rateLimitPerSecond),
+    )
+    .addOption(
+      new Option('--rate-limit-burst <n>', 'requests a partner environment may send at once above the sustained rate')
+        .env('LIKENESS_RATE_LIMIT_BURST')
+        .argParser(parsePositiveInt)
+        .default(DEFAULTS.rateLimitBurst),
+    )
     .addOption(new Option('--log-level <level>', 'pino log level').env('LIKENESS_LOG_LEVEL').default(DEFAULTS.logLevel))
     .action(async (opts: ServeOptions) => {
       const overrides: Partial<ServerConfig> & { dataDir: string } = {
@@ -71,6 +85,8 @@ export function serveCommand(): Command {
         signatureMaxAgeMs: opts.signatureMaxSkew === undefined ? undefined : opts.signatureMaxSkew * 1000,
         allowCallbackHosts: opts.allowCallbackHosts,
         trustProxy: opts.trustProxy,
+        rateLimitPerSecond: opts.rateLimit,
+        rateLimitBurst: opts.rateLimitBurst,
         logLevel: opts.logLevel,
       };
       let server;
