@@ -1,6 +1,6 @@
 /**
- * @file Bounded retries with exponential backoff for network failures and 5xx responses only (never 4xx), with
- * `Retry-After` honoured up to the cap and an abortable wait.
+ * @file Bounded retries with exponential backoff for network failures, 5xx responses and 429 (never other 4xx), with
+ * `Retry-After` honoured and an abortable wait.
  */
 import { LikenessAbortError, LikenessApiError, LikenessNetworkError, LikenessTimeoutError } from './errors.js';
 
@@ -9,7 +9,7 @@ export interface RetryOptions {
   retries: number;
   /** Delay before the first retry. Default 500 ms. */
   minDelayMs: number;
-  /** Upper bound of any one delay, `Retry-After` included. Default 8000 ms. */
+  /** Upper bound of any one delay. A `Retry-After` longer than this is not waited for: the error is thrown. Default 8000 ms. */
   maxDelayMs: number;
   /** Growth factor between retries. Default 2. */
   factor: number;
@@ -17,11 +17,14 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({ retries: 3, minDelayMs: 500, maxDelayMs: 8000, factor: 2 });
 
-/** Network failures, request timeouts and 5xx answers may succeed on another try; 4xx and validation errors never do. */
+/**
+ * Network failures, request timeouts, 5xx answers and 429 (rate limited: refused before doing anything) may succeed
+ * on another try; other 4xx and validation errors never do.
+ */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof LikenessTimeoutError) return true;
   if (err instanceof LikenessNetworkError) return err.retryable;
-  if (err instanceof LikenessApiError) return err.status >= 500;
+  if (err instanceof LikenessApiError) return err.status >= 500 || err.status === 429;
   return false;
 }
 
@@ -80,6 +83,8 @@ export async function withRetries<T>(
     } catch (err) {
       if (n >= options.retries || !isRetryable(err) || hooks.signal?.aborted) throw err;
       const retryAfter = err instanceof LikenessApiError ? err.retryAfterMs : undefined;
+      // Retrying before the server's Retry-After would only be refused again.
+      if (retryAfter !== undefined && retryAfter > options.maxDelayMs) throw err;
       const delayMs = backoffDelayMs(n + 1, options, retryAfter);
       hooks.onRetry?.({ attempt: n + 1, error: err, delayMs });
       await sleep(delayMs, hooks.signal);

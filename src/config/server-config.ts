@@ -4,6 +4,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { isIP } from 'node:net';
+import { parseAllowList } from '../net/destination-policy.js';
 import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDER_CHOICES, isExecutionProviderChoice, type ExecutionProviderChoice } from '../engine/index.js';
 
 export type ServerRole = 'all' | 'api' | 'worker';
@@ -41,8 +43,19 @@ export interface ServerConfig {
   /** Callback delivery: request timeout and retry schedule (delays between attempts). */
   callbackTimeoutMs: number;
   callbackRetryDelaysMs: number[];
-  /** Accept request signatures whose timestamp is within this window of now (0 = no window; the Python SDK reuses one signature). */
+  /**
+   * Accept request signatures whose timestamp is within this many ms of the server's clock, either way (0 = no window).
+   * The Python SDK signs once per WebApi object and reuses the signature (PROTOCOL.md §2.1): a long-lived Python
+   * client needs a wider window or 0, at the price of captured requests being replayable for that long.
+   */
   signatureMaxAgeMs: number;
+  /** Non-public callback destinations the operator allows: host names, addresses and CIDR ranges. */
+  allowCallbackHosts: string[];
+  /** API requests per second per partner and environment, sustained (0 = no limit), and the burst allowed above it. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  /** Reverse proxies whose X-Forwarded-For is believed: addresses, CIDR ranges, or loopback/linklocal/uniquelocal. */
+  trustProxy: string[];
   /** Log level for pino. */
   logLevel: string;
 }
@@ -65,7 +78,11 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   callbackTimeoutMs: 10_000,
   // About a day of retries: 10 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h.
   callbackRetryDelaysMs: [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000],
-  signatureMaxAgeMs: 0,
+  signatureMaxAgeMs: 60 * 60_000,
+  allowCallbackHosts: [],
+  rateLimitPerSecond: 100,
+  rateLimitBurst: 200,
+  trustProxy: [],
   logLevel: 'info',
 };
 
@@ -89,6 +106,8 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   intIn('bodyLimitBytes', 1024, 1024 * 1024 * 1024);
   intIn('callbackTimeoutMs', 100, 600_000);
   intIn('signatureMaxAgeMs', 0, 365 * 24 * 3_600_000);
+  intIn('rateLimitPerSecond', 0, 1_000_000);
+  intIn('rateLimitBurst', 1, 1_000_000);
   if (!Array.isArray(cfg.callbackRetryDelaysMs) || cfg.callbackRetryDelaysMs.some((d) => !Number.isInteger(d) || d < 0)) {
     problems.push('callbackRetryDelaysMs must be a list of non-negative integers');
   }
@@ -98,10 +117,40 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   if (!SERVER_ROLES.includes(cfg.role)) problems.push(`role must be one of ${SERVER_ROLES.join(', ')}, got ${String(cfg.role)}`);
   if (cfg.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) problems.push('databaseUrl must be a postgres:// URL');
   if (cfg.blobsUrl !== null && !cfg.blobsUrl.startsWith('s3://')) problems.push('blobsUrl must be an s3:// URL');
+  if (!Array.isArray(cfg.allowCallbackHosts)) problems.push('allowCallbackHosts must be a list');
+  else {
+    try {
+      parseAllowList(cfg.allowCallbackHosts);
+    } catch (err) {
+      problems.push(`allowCallbackHosts: ${(err as Error).message}`);
+    }
+  }
+  const badProxies = Array.isArray(cfg.trustProxy) ? cfg.trustProxy.filter((p) => !isProxySpec(p)) : ['(not a list)'];
+  if (badProxies.length) problems.push(`trustProxy must list addresses, CIDR ranges, loopback, linklocal or uniquelocal; got ${badProxies.join(', ')}`);
   if ((cfg.tlsCertFile === null) !== (cfg.tlsKeyFile === null)) problems.push('give both a TLS certificate and its key, or neither');
   if (cfg.publicUrl !== null && !/^https?:\/\/[^/]+/.test(cfg.publicUrl)) problems.push(`publicUrl must be an http(s) URL, got ${cfg.publicUrl}`);
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  return Object.freeze({ ...cfg, publicUrl: cfg.publicUrl?.replace(/\/+$/, '') ?? null });
+  return Object.freeze({
+    ...cfg,
+    publicUrl: cfg.publicUrl?.replace(/\/+$/, '') ?? null,
+    allowCallbackHosts: Object.freeze([...cfg.allowCallbackHosts]) as string[],
+    trustProxy: Object.freeze([...cfg.trustProxy]) as string[],
+  });
+}
+
+/** An entry Fastify's trustProxy (proxy-addr) understands: an address, a CIDR range or a named range. */
+function isProxySpec(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [address, prefix, extra] = value.split('/');
+  const version = isIP(address ?? '');
+  if (!version || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+/** A comma-separated setting as a list (empty items dropped). */
+export function parseList(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -123,6 +172,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     engineWorkers: num(env.LIKENESS_ENGINE_WORKERS),
     engineExecutionProvider: env.LIKENESS_EXECUTION_PROVIDER || undefined,
     jobConcurrency: num(env.LIKENESS_JOB_CONCURRENCY),
+    signatureMaxAgeMs: env.LIKENESS_SIGNATURE_MAX_SKEW ? Number(env.LIKENESS_SIGNATURE_MAX_SKEW) * 1000 : undefined,
+    allowCallbackHosts: env.LIKENESS_ALLOW_CALLBACK_HOSTS === undefined ? undefined : parseList(env.LIKENESS_ALLOW_CALLBACK_HOSTS),
+    rateLimitPerSecond: num(env.LIKENESS_RATE_LIMIT),
+    rateLimitBurst: num(env.LIKENESS_RATE_LIMIT_BURST),
+    trustProxy: env.LIKENESS_TRUST_PROXY === undefined ? undefined : parseList(env.LIKENESS_TRUST_PROXY),
     logLevel: env.LIKENESS_LOG_LEVEL,
   }) as Partial<ServerConfig>;
 }

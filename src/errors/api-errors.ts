@@ -39,8 +39,11 @@ export const API_ERRORS = Object.freeze({
   NO_ZIP_RECEIVED: smile('2314', 400, 'No zip file received', 'Empty upload body.'),
   PAYLOAD_TOO_LARGE: likeness('2290', 413, 'Request body is too large', 'Body over the configured limit.'),
   NOT_FOUND: likeness('2291', 404, 'Not found', 'Unknown route, job or resource.'),
+  RATE_LIMITED: likeness('2292', 429, 'Too many requests', 'Rate limit or queue capacity reached; sent with `Retry-After` (seconds). API limits are per partner and environment (`--rate-limit`).'),
   PARTNER_PARAMS_MISMATCH: likeness('2293', 400, 'partner_params in info.json do not match the upload request', '`info.json` names a different `user_id`, `job_id` or `job_type` than its prep_upload.'),
   UNSUPPORTED_MEDIA_TYPE: likeness('2294', 415, 'Unsupported content type', 'Body in a content type the endpoint does not accept.'),
+  MULTIPART_INVALID: likeness('2296', 400, 'Multipart body is malformed or incomplete', 'A `/v2` multipart body that ends before its closing boundary or cannot be parsed.'),
+  CALLBACK_URL_NOT_ALLOWED: likeness('2297', 400, 'callback_url points to a destination this server does not call', "`callback_url` (or a replay URL) names a loopback, private, link-local or other non-public address not on the operator's allow-list (`--allow-callback-hosts`)."),
   UPLOAD_ZIP_INVALID: likeness('2390', 400, 'Uploaded zip file is invalid', 'Corrupt, truncated, encrypted, nested, oversized or unsafe zip, or no `info.json` in it.'),
   UPLOAD_URL_UNKNOWN: likeness('2391', 404, 'Upload URL is unknown', 'PUT to an upload URL this server did not issue (or one replaced by a retried prep_upload).'),
   UPLOAD_URL_EXPIRED: likeness('2392', 410, 'Upload URL has expired', "PUT after the upload URL's lifetime."),
@@ -58,7 +61,6 @@ export const API_ERRORS = Object.freeze({
  * codes Likeness does not emit (e.g. 2211 "user must re-enroll") are simply absent.
  */
 export const RETIRED_CODES: Readonly<Record<string, string>> = Object.freeze({
-  '2292': 'RATE_LIMITED (429): no rate limit exists; an overloaded server queues jobs instead',
   '2295': 'INVALID_IMAGE (400): an undecodable selfie is the job result 0001 "Selfie image unusable", not an HTTP error',
 });
 

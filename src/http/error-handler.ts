@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { apiError, isApiError, type ApiError } from '../errors/api-errors.js';
+import { RateLimitedError } from '../jobs/rate-limit.js';
 
 function fromFastify(err: FastifyError): ApiError | null {
   if (err.validation) {
@@ -40,6 +41,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const known = isApiError(err) ? err : fromFastify(err);
     if (known) {
       req.log.info({ code: known.code, url: req.routeOptions.url }, known.message);
+      if (known instanceof RateLimitedError) reply.header('retry-after', String(known.retryAfterSeconds));
       return reply.status(known.httpStatus).send(known.toJSON());
     }
     req.log.error({ err, url: req.routeOptions.url }, 'unhandled error');

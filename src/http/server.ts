@@ -39,7 +39,8 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
     loggerInstance: ctx.log.child({ component: 'http' }),
     // Per-request logs would carry URLs with upload capabilities; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    // req.ip is the X-Forwarded-For client only when the peer is a configured proxy (the login throttle keys on it).
+    trustProxy: ctx.config.trustProxy.length ? [...ctx.config.trustProxy] : false,
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
   installErrorHandling(app);

@@ -4,8 +4,10 @@
  */
 import { buildCallbackBody, type SmileResult } from '../protocol/result-format.js';
 import type { Task } from '../store/types.js';
-import { postJson } from './callback-post.js';
+import { apiError } from '../errors/api-errors.js';
+import { CallbackError, callbackPosterFor } from './callback-post.js';
 import type { JobContext } from './context.js';
+import { checkCallbackUrl } from './prep-upload.js';
 import { smileResultOf } from './result-view.js';
 
 export async function deliverCallbackTask(ctx: JobContext, task: Task): Promise<void> {
@@ -21,12 +23,15 @@ export async function deliverCallbackTask(ctx: JobContext, task: Task): Promise<
   const started = performance.now();
   const at = new Date().toISOString();
   let status: number | null = null;
+  // The delivery log shows the partner a category of failure; the details are for the server log only.
   let error: string | null = null;
+  let detail: string | null = null;
   try {
-    status = await postJson(delivery.url, JSON.stringify(body), { 'user-agent': 'likeness-callback/1' }, ctx.config.callbackTimeoutMs);
-    if (status < 200 || status > 299) error = `HTTP ${status}`;
+    status = await callbackPosterFor(ctx.config).post(delivery.url, JSON.stringify(body), { 'user-agent': 'likeness-callback/1' }, ctx.config.callbackTimeoutMs);
+    if (status < 200 || status > 299) [error, detail] = ['http_status', `HTTP ${status}`];
   } catch (err) {
-    error = String((err as Error).cause ?? (err as Error).message ?? err).slice(0, 500);
+    error = err instanceof CallbackError ? err.category : 'network';
+    detail = String((err as Error)?.message ?? err).slice(0, 500);
   }
   const durationMs = performance.now() - started;
   if (!error) {
@@ -36,16 +41,19 @@ export async function deliverCallbackTask(ctx: JobContext, task: Task): Promise<
   }
   const delay = ctx.config.callbackRetryDelaysMs[delivery.attempts];
   await ctx.store.recordDeliveryAttempt(delivery.id, { at, status, error, durationMs }, delay === undefined ? 'failed' : 'retry');
-  await ctx.queue.fail(task.id, error, delay === undefined ? null : new Date(Date.now() + delay));
-  ctx.log.info({ smileJobId: job.smileJobId, deliveryId: delivery.id, attempt: delivery.attempts + 1, status, error }, 'callback delivery failed');
+  await ctx.queue.fail(task.id, `${error}: ${detail}`, delay === undefined ? null : new Date(Date.now() + delay));
+  ctx.log.info({ smileJobId: job.smileJobId, deliveryId: delivery.id, attempt: delivery.attempts + 1, status, error, detail }, 'callback delivery failed');
 }
 
-/** Queues a new delivery of the job's current result (replay), to its callback URL or another one. */
+/**
+ * Queues a new delivery of the job's current result (replay), to its callback URL or another one; another URL is
+ * checked as a submitted callback_url is (http(s), allowed destination).
+ */
 export async function replayCallback(ctx: JobContext, smileJobId: number, url?: string): Promise<number> {
   const job = await ctx.store.getJobBySmileId(smileJobId);
   if (!job?.result) throw new Error(`job ${smileJobId} has no result to send yet`);
-  const target = url ?? job.callbackUrl;
-  if (!target) throw new Error(`job ${smileJobId} has no callback URL; give one to replay to`);
+  const target = url === undefined ? job.callbackUrl : checkCallbackUrl(ctx, url);
+  if (!target) throw apiError('MISSING_PARAMETER', `job ${smileJobId} has no callback URL; give one to replay to`);
   const id = await ctx.store.enqueueCallback(smileJobId, target, smileResultOf(job, job.result) as unknown as Record<string, unknown>);
   return id;
 }

@@ -7,6 +7,7 @@ import { apiError } from '../errors/api-errors.js';
 import { coerceBoolean } from '../protocol/schemas.js';
 import { buildPrepUploadResponse, padSmileJobId } from '../protocol/result-format.js';
 import { DuplicateJobError, type Environment, type JobOptions } from '../store/types.js';
+import { callbackPosterFor } from './callback-post.js';
 import { newUploadToken } from './capabilities.js';
 import type { JobContext } from './context.js';
 import { checkPartnerParams, jobKind } from './job-types.js';
@@ -20,7 +21,11 @@ export interface UploadLinks {
 
 const SANDBOX_RESULTS = ['approved', 'provisional', 'rejected'] as const;
 
-export function checkCallbackUrl(value: unknown): string | null {
+/**
+ * Validates a callback URL given by a partner: an http(s) URL whose host is not refused outright by the callback
+ * destination policy (address literals and localhost; names are checked again on the resolved address when sending).
+ */
+export function checkCallbackUrl(ctx: Pick<JobContext, 'config'>, value: unknown): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string') throw apiError('INVALID_PARAMETER_TYPE', 'callback_url must be a string');
   let url: URL;
@@ -30,6 +35,10 @@ export function checkCallbackUrl(value: unknown): string | null {
     throw apiError('INVALID_PARAMETER_TYPE', `callback_url is not a valid URL: ${value.slice(0, 200)}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw apiError('INVALID_PARAMETER_TYPE', 'callback_url must be an http(s) URL');
+  const refusal = callbackPosterFor(ctx.config).policy.refusalOf(url.hostname);
+  if (refusal) {
+    throw apiError('CALLBACK_URL_NOT_ALLOWED', `callback_url is not allowed: ${refusal}; callbacks go to public addresses unless the operator allows the host (--allow-callback-hosts)`);
+  }
   return url.toString();
 }
 
@@ -56,7 +65,7 @@ export async function prepUpload(ctx: JobContext, environment: Environment, body
     sourceSdk: typeof body.source_sdk === 'string' ? body.source_sdk.slice(0, 64) : undefined,
     sourceSdkVersion: typeof body.source_sdk_version === 'string' ? body.source_sdk_version.slice(0, 64) : undefined,
   };
-  const callbackUrl = checkCallbackUrl(body.callback_url);
+  const callbackUrl = checkCallbackUrl(ctx, body.callback_url);
   const { token, hash } = newUploadToken();
   const expiresAt = new Date(Date.now() + ctx.config.uploadUrlTtlMs).toISOString();
 

@@ -1,11 +1,14 @@
 /**
  * @file Authenticates a partner request by its Smile ID signature against the environment's key.
- * A key of the other environment, an unknown partner and a bad signature all get the same 2205 answer.
+ * A key of the other environment, an unknown partner and a bad signature all get the same 2205 answer. A correct
+ * signature whose timestamp is not a date, or is further from the server's clock than the configured window, is a
+ * 2205 too, saying so (only someone holding the key learns that), so a captured request does not work forever.
  */
 import { apiError } from '../errors/api-errors.js';
-import { verifySignature } from '../protocol/signature.js';
+import { timestampMs, verifySignature } from '../protocol/signature.js';
 import type { Environment, RecordStore } from '../store/types.js';
 import type { JobContext } from './context.js';
+import { checkRateLimit } from './rate-limit.js';
 
 export interface AuthenticatedPartner {
   partnerId: string;
@@ -27,10 +30,32 @@ export async function authenticatePartner(
   }
   const id = String(partnerId);
   const apiKey = await store.getApiKey(id, environment);
-  if (!apiKey || !verifySignature(apiKey, id, timestamp, signature, maxAgeMs ? { maxAgeMs } : undefined)) {
+  if (!apiKey || !verifySignature(apiKey, id, timestamp, signature)) {
     throw apiError('UNAUTHORIZED', 'You are not authorized to do that: the signature does not match this partner\'s key for this environment');
   }
+  const signedAt = timestampMs(timestamp);
+  if (signedAt === null) {
+    throw apiError('UNAUTHORIZED', `You are not authorized to do that: the timestamp ${JSON.stringify(String(timestamp).slice(0, 64))} is not a date`);
+  }
+  if (maxAgeMs && Math.abs(Date.now() - signedAt) > maxAgeMs) {
+    throw apiError(
+      'UNAUTHORIZED',
+      `You are not authorized to do that: the signature's timestamp ${JSON.stringify(String(timestamp).slice(0, 64))} is ${describeOffset(signedAt - Date.now())} the server's clock; signatures are accepted within ±${describeDuration(maxAgeMs)} of the server's clock (sign each request afresh)`,
+    );
+  }
   return { partnerId: id, environment, apiKey };
+}
+
+function describeDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
+function describeOffset(ms: number): string {
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  const amount = minutes >= 120 ? `${Math.round(minutes / 60)} h` : `${minutes} min`;
+  return `${amount} ${ms < 0 ? 'behind' : 'ahead of'}`;
 }
 
 /**
@@ -43,5 +68,16 @@ export function authenticateBody(
   body: Record<string, unknown>,
   partnerId: unknown = body.partner_id,
 ): Promise<AuthenticatedPartner> {
-  return authenticatePartner(ctx.store, environment, { partnerId, timestamp: body.timestamp, signature: body.signature }, ctx.config.signatureMaxAgeMs);
+  return authenticateRequest(ctx, environment, { partnerId, timestamp: body.timestamp, signature: body.signature });
+}
+
+/** Authenticates with the server's signature window, then counts the request against the partner's rate limit. */
+export async function authenticateRequest(
+  ctx: JobContext,
+  environment: Environment,
+  credentials: { partnerId: unknown; timestamp: unknown; signature: unknown },
+): Promise<AuthenticatedPartner> {
+  const partner = await authenticatePartner(ctx.store, environment, credentials, ctx.config.signatureMaxAgeMs);
+  checkRateLimit(ctx.config, partner.partnerId, environment);
+  return partner;
 }

@@ -12,28 +12,46 @@ import { withStoredImages, type IncomingImage } from './job-images.js';
 import { completeJobFromImages } from './job-outcome.js';
 import { JOB_TYPE } from './job-types.js';
 import { checkCallbackUrl, checkSandboxResult } from './prep-upload.js';
-import { authenticatePartner } from './request-auth.js';
+import { authenticateRequest, type AuthenticatedPartner } from './request-auth.js';
 import { errorResult } from './special-results.js';
 import { checkUserForJob } from './user-checks.js';
 import { callbackFor } from './result-view.js';
 
 const STATUS: Record<'approved' | 'provisional' | 'rejected', V2Status> = { approved: 'approved', provisional: 'pending', rejected: 'rejected' };
 
-export async function runV2Job(ctx: JobContext, environment: Environment, kind: V2Kind, request: V2Request): Promise<V2Response> {
-  const credentials = extractV2Auth(request.headers);
-  const auth = await authenticatePartner(
-    ctx.store,
-    environment,
-    { partnerId: credentials.partnerId, timestamp: credentials.timestamp, signature: credentials.signature },
-    ctx.config.signatureMaxAgeMs,
-  );
+/** A v2 caller whose SmileID-* headers have been verified, with the SDK it says it is. */
+export interface V2Caller {
+  partner: AuthenticatedPartner;
+  sourceSdk?: string;
+  sourceSdkVersion?: string;
+}
+
+/** Verifies the SmileID-* headers alone, so the HTTP layer can refuse a caller before reading any of its body. */
+export async function authenticateV2(ctx: JobContext, environment: Environment, headers: V2Request['headers']): Promise<V2Caller> {
+  const credentials = extractV2Auth(headers);
+  const partner = await authenticateRequest(ctx, environment, {
+    partnerId: credentials.partnerId,
+    timestamp: credentials.timestamp,
+    signature: credentials.signature,
+  });
+  return { partner, sourceSdk: credentials.sourceSdk, sourceSdkVersion: credentials.sourceSdkVersion };
+}
+
+export async function runV2Job(
+  ctx: JobContext,
+  environment: Environment,
+  kind: V2Kind,
+  caller: V2Caller,
+  request: Pick<V2Request, 'fields' | 'files'>,
+): Promise<V2Response> {
+  const auth = caller.partner;
   const sub = parseV2Submission(kind, request);
   const jobKind = kind === 'enroll' ? 'enroll' : 'authenticate';
   const jobType = kind === 'enroll' ? JOB_TYPE.ENROLLMENT : JOB_TYPE.AUTHENTICATION;
   const userId = sub.userId ?? `user-${randomUUID()}`;
   if (userId.length > 256) throw apiError('INVALID_PARAMETER_TYPE', 'user_id is longer than 256 characters');
   const jobId = `job-${randomUUID()}`;
-  const callbackUrl = checkCallbackUrl(sub.callbackUrl);
+  const callbackUrl = checkCallbackUrl(ctx, sub.callbackUrl);
   const sandboxResult = checkSandboxResult(sub.sandboxResult, environment);
   await checkUserForJob(ctx.store, auth.partnerId, environment, userId, jobKind, sub.allowNewEnroll);
 
@@ -56,8 +74,8 @@ export async function runV2Job(ctx: JobContext, environment: Environment, kind: 
           allowReenroll: sub.allowNewEnroll,
           sandboxResult,
           source: 'v2',
-          sourceSdk: credentials.sourceSdk,
-          sourceSdkVersion: credentials.sourceSdkVersion,
+          sourceSdk: caller.sourceSdk,
+          sourceSdkVersion: caller.sourceSdkVersion,
         },
         uploadTokenHash: null,
         uploadExpiresAt: null,

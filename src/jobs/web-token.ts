@@ -28,7 +28,7 @@ export async function webToken(ctx: JobContext, environment: Environment, body: 
     user_id: String(body.user_id),
     job_id: String(body.job_id),
     product,
-    callback_url: checkCallbackUrl(body.callback_url),
+    callback_url: checkCallbackUrl(ctx, body.callback_url),
     exp: Date.now() + WEB_TOKEN_TTL_MS,
   });
   return { token } as TokenResponse;

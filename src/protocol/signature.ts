@@ -17,9 +17,10 @@ export interface SignedTimestamp {
 
 export interface VerifySignatureOptions {
   /**
-   * Reject timestamps further than this from `now` (either direction). Off by default: Smile ID documents no window,
-   * and the Python SDK signs once per `WebApi` object and reuses that signature for every later request (§2.1), so a
-   * strict window would break long-lived Python clients. Unparsable timestamps fail when a window is set.
+   * Reject timestamps further than this from `now` (either direction). Off unless given: Smile ID documents no
+   * window, and the Python SDK signs once per `WebApi` object and reuses that signature for every later request
+   * (§2.1). The server sets its window from configuration (signatureMaxAgeMs, ±1 h by default; request-auth.ts).
+   * Unparsable timestamps fail when a window is set.
    */
   maxAgeMs?: number;
   now?: Date;
@@ -56,9 +57,19 @@ function candidateTimestamps(timestamp: string | number): string[] {
   return candidates;
 }
 
-function isFresh(timestamp: string | number, maxAgeMs: number, now: Date): boolean {
+/**
+ * The instant a request timestamp names, in ms since the epoch, or null when it names none. Digits are epoch ms (the
+ * JS SDK's numeric form); anything else is parsed as a date (ISO 8601 from JS and Python, `2026-11-21 23:20:35 +0000`
+ * from Ruby).
+ */
+export function timestampMs(timestamp: string | number): number | null {
   const ms = typeof timestamp === 'number' || /^\d+$/.test(timestamp) ? Number(timestamp) : Date.parse(timestamp);
-  return Number.isFinite(ms) && Math.abs(now.getTime() - ms) <= maxAgeMs;
+  return Number.isFinite(ms) ? ms : null;
+}
+
+function isFresh(timestamp: string | number, maxAgeMs: number, now: Date): boolean {
+  const ms = timestampMs(timestamp);
+  return ms !== null && Math.abs(now.getTime() - ms) <= maxAgeMs;
 }
 
 /** Constant-time check of a received signature; never throws on malformed input, it just answers false. */

@@ -20,6 +20,8 @@ let tight: TestServer;
 /** A server whose engine has been shut down: every job fails inside. */
 let broken: TestServer;
 let brokenEngine: FaceEngine;
+/** A server that allows one API request per second per partner environment. */
+let limited: TestServer;
 let selfie: Buffer;
 let enrolled: string;
 
@@ -92,6 +94,28 @@ const TRIGGERS: Record<ApiErrorName, () => Promise<Emitted>> = {
   NO_ZIP_RECEIVED: async () => fromJson(await putZip((await prepared()).uploadUrl, Buffer.alloc(0))),
   PAYLOAD_TOO_LARGE: async () => fromJson(await putZip((await prepared(tight)).uploadUrl, Buffer.alloc(80 * 1024, 1))),
   NOT_FOUND: async () => fromJson(await postJson(`${ts.baseUrl}/no-such-endpoint`, {})),
+  RATE_LIMITED: async () => {
+    const list = () => postJson(`${limited.baseUrl}/admin/users/list`, { partner_id: limited.partnerId, ...signed(limited.partnerId, limited.productionKey) });
+    expect((await list()).status).toBe(200);
+    return fromJson(await list());
+  },
+  MULTIPART_INVALID: async () => {
+    const { signature, timestamp } = generateSignature(ts.productionKey, ts.partnerId);
+    // A part that never reaches the closing boundary.
+    const body = '--b0undary\r\ncontent-disposition: form-data; name="user_id"\r\n\r\nunfinished';
+    const res = await fetch(`${ts.origin}/v2/smart-selfie-enroll`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'multipart/form-data; boundary=b0undary',
+        'SmileID-Partner-ID': ts.partnerId,
+        'SmileID-Request-Signature': signature,
+        'SmileID-Timestamp': timestamp,
+      },
+      body,
+    });
+    return { status: res.status, code: ((await res.json()) as { code?: string }).code };
+  },
+  CALLBACK_URL_NOT_ALLOWED: async () => fromJson(await prepUpload(ts, { userId: 'u', jobId: unique('j'), jobType: 4, callbackUrl: 'https://10.1.2.3/callback' })),
   PARTNER_PARAMS_MISMATCH: async () => {
     const { p, uploadUrl } = await prepared();
     return fromJson(await putZip(uploadUrl, await jobZip({ ...p, user_id: 'someone-else' }, { selfie })));
@@ -155,6 +179,7 @@ describe.skipIf(!HAS_SHARED)('every registered error code is emitted by the serv
     ts = await startTestServer({ engine });
     tight = await startTestServer({ engine, config: { uploadUrlTtlMs: 1000, bodyLimitBytes: 64 * 1024 } });
     broken = await startTestServer({ engine: brokenEngine });
+    limited = await startTestServer({ engine, config: { rateLimitPerSecond: 1, rateLimitBurst: 1 } });
     await brokenEngine.close();
     selfie = sharedFile('faces', 'img1.jpg');
     enrolled = unique('emit-enrolled');
@@ -162,6 +187,7 @@ describe.skipIf(!HAS_SHARED)('every registered error code is emitted by the serv
   }, 180_000);
   afterAll(async () => {
     await broken?.close();
+    await limited?.close();
     await tight?.close();
     await ts?.close();
     await engine?.close();

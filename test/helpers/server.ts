@@ -63,6 +63,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       callbackRetryDelaysMs: [200, 500, 1000],
       databaseUrl: storage.databaseUrl ?? null,
       blobsUrl: storage.blobsUrl ?? null,
+      // Test callback receivers listen on loopback, which callbacks may not reach unless allowed.
+      allowCallbackHosts: ['127.0.0.1'],
       ...opts.config,
     },
     engine: opts.engine,

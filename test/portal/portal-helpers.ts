@@ -38,7 +38,11 @@ export class PortalClient {
   readonly cookies = new Map<string, string>();
   lastBody = '';
 
-  constructor(readonly origin: string) {}
+  /** `headers` go with every request (e.g. the X-Forwarded-For a reverse proxy adds). */
+  constructor(
+    readonly origin: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   private remember(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
@@ -59,7 +63,7 @@ export class PortalClient {
     const res = await fetch(this.origin + path, {
       method,
       redirect: 'manual',
-      headers: { ...this.cookieHeader(), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: { ...this.headers, ...this.cookieHeader(), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
       body: form ? new URLSearchParams(form).toString() : undefined,
     });
     this.remember(res);

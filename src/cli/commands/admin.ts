@@ -2,6 +2,7 @@
  * @file Operator commands on a data directory: enrolled users, API keys and callback replays.
  */
 import { Command } from 'commander';
+import { buildServerConfig, configFromEnv } from '../../config/server-config.js';
 import { rotateApiKey } from '../../jobs/api-keys.js';
 import { deleteUser, listUsers, setUserActive, type UserSummary } from '../../jobs/user-admin.js';
 import { smileResultOf } from '../../jobs/result-view.js';
@@ -98,7 +99,8 @@ export function callbacksCommand(): Command {
           const job = await store.getJob(o.partner, o.env, o.job);
           if (!job) throw new Error(`no job ${o.job} for partner ${o.partner} in ${o.env}`);
           if (!job.result) throw new Error(`job ${o.job} has no result yet`);
-          const url = checkCallbackUrl(o.url) ?? job.callbackUrl;
+          // Checked against the allow-list in this environment (LIKENESS_ALLOW_CALLBACK_HOSTS); the server checks again.
+          const url = checkCallbackUrl({ config: buildServerConfig({ ...configFromEnv(), dataDir: o.data }) }, o.url) ?? job.callbackUrl;
           if (!url) throw new Error(`job ${o.job} has no callback URL; give --url`);
           return store.enqueueCallback(job.smileJobId, url, smileResultOf(job, job.result) as unknown as Record<string, unknown>);
         });

@@ -4,9 +4,9 @@
 import { Command, Option } from 'commander';
 import { startServer } from '../../app.js';
 import type { ExecutionProviderChoice } from '../../engine/index.js';
-import { configFromEnv, DEFAULTS, defaultDataDir, SERVER_ROLES, type ServerConfig, type ServerRole } from '../../config/server-config.js';
+import { configFromEnv, DEFAULTS, defaultDataDir, parseList, SERVER_ROLES, type ServerConfig, type ServerRole } from '../../config/server-config.js';
 import { createPartnerWithKeys } from '../../jobs/api-keys.js';
-import { parsePort, parsePositiveInt } from '../cli-support.js';
+import { parseNonNegativeInt, parsePort, parsePositiveInt } from '../cli-support.js';
 import { recordServerOrigin } from '../server-address.js';
 import { describeBlobs, describeDatabase } from '../../store/open-storage.js';
 import { describeRuntime, executionProviderOption } from './engine-command-support.js';
@@ -25,6 +25,11 @@ interface ServeOptions {
   workers?: number;
   executionProvider?: ExecutionProviderChoice;
   concurrency?: number;
+  signatureMaxSkew?: number;
+  allowCallbackHosts?: string[];
+  trustProxy?: string[];
+  rateLimit?: number;
+  rateLimitBurst?: number;
   logLevel?: string;
 }
 
@@ -43,6 +48,34 @@ export function serveCommand(): Command {
     .addOption(new Option('--workers <n>', 'face engine worker threads').env('LIKENESS_ENGINE_WORKERS').argParser(parsePositiveInt).default(DEFAULTS.engineWorkers))
     .addOption(executionProviderOption())
     .addOption(new Option('--concurrency <n>', 'jobs processed at once').env('LIKENESS_JOB_CONCURRENCY').argParser(parsePositiveInt).default(DEFAULTS.jobConcurrency))
+    .addOption(
+      new Option('--signature-max-skew <seconds>', 'accept request signatures timestamped within this many seconds of the server clock, either way; 0 = any age (see README: the Python SDK reuses one signature)')
+        .env('LIKENESS_SIGNATURE_MAX_SKEW')
+        .argParser(parseNonNegativeInt)
+        .default(DEFAULTS.signatureMaxAgeMs / 1000),
+    )
+    .addOption(
+      new Option('--allow-callback-hosts <list>', 'comma-separated host names, addresses and CIDR ranges that callbacks may reach although not public (default: public addresses only)')
+        .env('LIKENESS_ALLOW_CALLBACK_HOSTS')
+        .argParser(parseList),
+    )
+    .addOption(
+      new Option('--trust-proxy <list>', 'comma-separated addresses/CIDR ranges (or loopback, linklocal, uniquelocal) of reverse proxies whose X-Forwarded-For gives the client address (default: none)')
+        .env('LIKENESS_TRUST_PROXY')
+        .argParser(parseList),
+    )
+    .addOption(
+      new Option('--rate-limit <per-second>', 'API requests per second per partner and environment, sustained; over it requests get 429 (2292) with Retry-After; 0 = no limit')
+        .env('LIKENESS_RATE_LIMIT')
+        .argParser(parseNonNegativeInt)
+        .default(DEFAULTS.rateLimitPerSecond),
+    )
+    .addOption(
+      new Option('--rate-limit-burst <n>', 'requests a partner environment may send at once above the sustained rate')
+        .env('LIKENESS_RATE_LIMIT_BURST')
+        .argParser(parsePositiveInt)
+        .default(DEFAULTS.rateLimitBurst),
+    )
     .addOption(new Option('--log-level <level>', 'pino log level').env('LIKENESS_LOG_LEVEL').default(DEFAULTS.logLevel))
     .action(async (opts: ServeOptions) => {
       const overrides: Partial<ServerConfig> & { dataDir: string } = {
@@ -59,6 +92,11 @@ export function serveCommand(): Command {
         engineWorkers: opts.workers,
         engineExecutionProvider: opts.executionProvider,
         jobConcurrency: opts.concurrency,
+        signatureMaxAgeMs: opts.signatureMaxSkew === undefined ? undefined : opts.signatureMaxSkew * 1000,
+        allowCallbackHosts: opts.allowCallbackHosts,
+        trustProxy: opts.trustProxy,
+        rateLimitPerSecond: opts.rateLimit,
+        rateLimitBurst: opts.rateLimitBurst,
         logLevel: opts.logLevel,
       };
       let server;
