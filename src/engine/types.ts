@@ -3,7 +3,7 @@
  * The engine knows nothing of HTTP or Smile ID codes; the decision module turns these measurements into outcomes.
  */
 import type { ExecutionProvider, ExecutionProviderChoice, ProviderEnvironment } from './backend/execution-provider.js';
-import type { SettingsOverrides } from './settings.js';
+import type { SettingsOverrides, SpoofAggregation } from './settings.js';
 
 /** Why a face image is not good enough to use. Stable strings: they appear in the CLI's JSON and in job records. */
 export type QualityReason =
@@ -83,8 +83,19 @@ export interface LivenessResult {
   framesWithFace: number;
   /** Lowest cosine similarity between the selfie and any frame; null without frames. */
   minSimilarityToSelfie: number | null;
-  /** Aggregated passive anti-spoof score over the selfie and frames (P(genuine)). */
+  /** Aggregated passive anti-spoof score over the selfie and frames (P(genuine)); see `antiSpoof` for how. */
   spoofScore: number;
+  /** What the anti-spoof decision rests on: each image's P(genuine) and how they were aggregated into `spoofScore`. */
+  antiSpoof: {
+    aggregation: SpoofAggregation;
+    threshold: number;
+    /** The selfie's P(genuine); null when it has no face. */
+    selfie: number | null;
+    /** The scored frames' P(genuine), in capture order (frames without a face or not sampled are left out). */
+    frames: number[];
+    /** How many of the selfie and the scored frames fall below the threshold. */
+    imagesBelowThreshold: number;
+  };
   /** Motion signals across frames (ranges/spreads); null without frames. */
   motion: { yaw: number; pitch: number; eye: number; mouth: number; minFrameDifference: number } | null;
 }

@@ -19,6 +19,7 @@ function measurements(o: { faces?: number; qualityReasons?: string[]; spoof?: nu
     liveness: {
       live: (o.liveReasons ?? []).length === 0, score: o.liveScore ?? 0.8, reasons: (o.liveReasons ?? []) as never,
       frames: 8, framesWithFace: 8, minSimilarityToSelfie: 0.6, spoofScore: o.spoof ?? 0.98, motion: null,
+      antiSpoof: { aggregation: 'median', threshold: 0.5, selfie: o.spoof ?? 0.98, frames: [], imagesBelowThreshold: 0 },
     },
     match: o.sim === null ? null : { similarity: o.sim ?? 0.75 },
     elapsedMs: 100,
