@@ -29,6 +29,11 @@ export interface QualitySettings {
   secondFaceSizeRatio: number;
   /** A comparable second face with sharpness below this fraction of the main face's is a defocused bystander. */
   bystanderSharpnessRatio: number;
+  /**
+   * The `backlit` hint is given when the face's mean luma is below this fraction of its surroundings'. A laptop webcam
+   * user with a window behind measured 0.42–0.52 (pad-dev/webcam-real, 8 of 13 frames), the 62 press photos 0.58 and up.
+   */
+  maxBacklitRatio: number;
 }
 
 /**
@@ -102,6 +107,7 @@ export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
     minEyeOpenness: 0.12,
     secondFaceSizeRatio: 0.6,
     bystanderSharpnessRatio: 0.25,
+    maxBacklitRatio: 0.55,
   }),
   liveness: Object.freeze({
     minFaceFraction: 0.75,

@@ -16,11 +16,21 @@ export type QualityReason =
   | 'extreme_pose'
   | 'eyes_closed';
 
+/**
+ * Advice that does not fail the quality gate: the image can still be judged, but the user could take a better one.
+ * `backlit`: the face is much darker than what is behind it (a window or lamp behind the user); light in front of the
+ * face helps. Stable strings.
+ */
+export type QualityHint = 'backlit';
+
 export interface FaceQuality {
   ok: boolean;
   reasons: QualityReason[];
+  hints: QualityHint[];
   /** Mean luma of the face region, 0..255. */
   brightness: number;
+  /** Mean luma of the image around the face (outside its box enlarged 1.3×), 0..255; 0 without a face. */
+  backgroundBrightness: number;
   /** Variance of the Laplacian on the aligned 112x112 grey face; higher is sharper. */
   sharpness: number;
   /** Side of the detected face box in pixels (the larger of width and height). */

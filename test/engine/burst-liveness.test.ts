@@ -13,7 +13,7 @@ function frame(o: { emb?: Float32Array | null; yaw?: number; mouth?: number; spo
   return {
     analysis: {
       width: 640, height: 480, faces: emb ? 1 : 0, box: emb ? [200, 100, 440, 380] : null, detectionScore: 1,
-      quality: { ok: !!emb, reasons: emb ? [] : ['no_face'], brightness: 120, sharpness: 500, faceSizePx: 280, yaw: o.yaw ?? 0, pitch: 0, eyeOpenness: 0.3 },
+      quality: { ok: !!emb, reasons: emb ? [] : ['no_face'], hints: [], brightness: 120, backgroundBrightness: 120, sharpness: 500, faceSizePx: 280, yaw: o.yaw ?? 0, pitch: 0, eyeOpenness: 0.3 },
       spoof: emb && o.spoof !== null ? { real: (o.spoof ?? 0.99) >= 0.5, score: o.spoof ?? 0.99 } : null,
       embedding: emb,
       signals: emb ? { yaw: o.yaw ?? 0, pitch: 0, eyeOpenness: 0.3, mouthOpenness: o.mouth ?? 0.05 } : null,
