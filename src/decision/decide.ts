@@ -33,7 +33,7 @@ export function decide(kind: JobKind, m: SmartSelfieMeasurements, t: DecisionThr
     // report the attack: it is what the partner needs to know.
     if (verdict(m.liveness.spoofScore, t.spoof, t.spoofReviewBand) === 'fail') {
       const p = passProbability(m.liveness.spoofScore, t.spoof, t.spoofReviewBand);
-      return rejected(kind, 'spoof', ['spoof_detected', ...m.selfie.quality.reasons], asConfidence(1 - p), {
+      return rejected(kind, 'spoof', ['spoof_detected', ...m.selfie.quality.reasons, ...m.selfie.quality.hints], asConfidence(1 - p), {
         selfie: 'fail',
         liveness: 'fail',
         compare: 'not_done',
@@ -48,7 +48,8 @@ export function decide(kind: JobKind, m: SmartSelfieMeasurements, t: DecisionThr
     name: 'spoof',
     verdict: verdict(l.spoofScore, t.spoof, t.spoofReviewBand),
     p: passProbability(l.spoofScore, t.spoof, t.spoofReviewBand),
-    reasons: ['spoof_detected'],
+    // A backlit face is the commonest reason a live user scores low: say so, so that they know what to change.
+    reasons: ['spoof_detected', ...m.selfie.quality.hints],
   });
   // The burst score folds in anti-spoof too; that part is judged above with its own band, so only the other
   // liveness checks (faces, identity, motion, replay) decide here.

@@ -5,7 +5,7 @@
  */
 import type { ImageAnalysis } from './face-analyzer.js';
 import { cosineSimilarity } from './math/vector.js';
-import type { LivenessSettings } from './settings.js';
+import type { LivenessSettings, SpoofAggregation } from './settings.js';
 import type { LivenessReason, LivenessResult } from './types.js';
 
 /**
@@ -33,6 +33,16 @@ function meanAbsDiff(a: Float32Array, b: Float32Array): number {
   return s / a.length;
 }
 
+/** The burst's anti-spoof score from the selfie's (null when it has no face) and the scored frames' (see SpoofAggregation). */
+export function aggregateSpoof(selfie: number | null, frames: number[], how: SpoofAggregation): number {
+  if (how === 'median') {
+    const all = selfie === null ? frames : [selfie, ...frames];
+    return all.length ? median(all) : 0;
+  }
+  const frameSpoof = frames.length ? median(frames) : 0;
+  return selfie === null ? frameSpoof : Math.min(selfie, frameSpoof);
+}
+
 /** `frames` holds null for a frame that could not be decoded (it then counts as a frame without a face). */
 export function assessBurst(selfie: ImageAnalysis, frames: (ImageAnalysis | null)[], s: LivenessSettings): LivenessResult {
   const reasons: LivenessReason[] = [];
@@ -46,7 +56,7 @@ export function assessBurst(selfie: ImageAnalysis, frames: (ImageAnalysis | null
     const score = self.embedding ? scoreAround(selfieSpoof, s.spoofThreshold, 1) : 0;
     return {
       live: reasons.length === 0, score, reasons, frames: 0, framesWithFace: 0,
-      minSimilarityToSelfie: null, spoofScore: selfieSpoof, motion: null,
+      minSimilarityToSelfie: null, spoofScore: selfieSpoof, antiSpoof: evidence(self.embedding ? selfieSpoof : null, [], s), motion: null,
     };
   }
 
@@ -81,8 +91,8 @@ export function assessBurst(selfie: ImageAnalysis, frames: (ImageAnalysis | null
   if (nearIdentical) reasons.push('near_identical_frames');
 
   const frameScores = withFace.flatMap((f) => (f.analysis.spoof ? [f.analysis.spoof.score] : []));
-  const frameSpoof = frameScores.length ? median(frameScores) : 0;
-  const spoofScore = self.embedding ? Math.min(selfieSpoof, frameSpoof) : frameSpoof;
+  const selfieScore = self.embedding ? selfieSpoof : null;
+  const spoofScore = aggregateSpoof(selfieScore, frameScores, s.spoofAggregation);
   if (withFace.length > 0 && spoofScore < s.spoofThreshold) reasons.push('spoof_detected');
 
   const parts = [
@@ -101,6 +111,18 @@ export function assessBurst(selfie: ImageAnalysis, frames: (ImageAnalysis | null
     framesWithFace: withFace.length,
     minSimilarityToSelfie: minSimilarity,
     spoofScore,
+    antiSpoof: evidence(selfieScore, frameScores, s),
     motion,
+  };
+}
+
+function evidence(selfie: number | null, frames: number[], s: LivenessSettings): LivenessResult['antiSpoof'] {
+  const all = selfie === null ? frames : [selfie, ...frames];
+  return {
+    aggregation: s.spoofAggregation,
+    threshold: s.spoofThreshold,
+    selfie,
+    frames,
+    imagesBelowThreshold: all.filter((x) => x < s.spoofThreshold).length,
   };
 }

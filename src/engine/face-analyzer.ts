@@ -35,6 +35,31 @@ export interface ImageAnalysis {
   spoofInput?: Float32Array;
 }
 
+/**
+ * Mean of the whole-image grey thumbnail outside the face box enlarged 1.3× (hair and ears stay out): what the camera
+ * sees behind and around the face. The whole image when the box covers it all.
+ */
+export function surroundBrightness(thumbnail: Float32Array, box: Box, width: number, height: number): number {
+  const [x1, y1, x2, y2] = box;
+  const cx = (x1 + x2) / 2;
+  const cy = (y1 + y2) / 2;
+  const hw = 0.65 * (x2 - x1);
+  const hh = 0.65 * (y2 - y1);
+  let sum = 0;
+  let n = 0;
+  for (let ty = 0; ty < THUMBNAIL_H; ty++) {
+    for (let tx = 0; tx < THUMBNAIL_W; tx++) {
+      const px = ((tx + 0.5) * width) / THUMBNAIL_W;
+      const py = ((ty + 0.5) * height) / THUMBNAIL_H;
+      if (Math.abs(px - cx) < hw && Math.abs(py - cy) < hh) continue;
+      sum += thumbnail[ty * THUMBNAIL_W + tx];
+      n++;
+    }
+  }
+  if (n > 0) return sum / n;
+  return thumbnail.reduce((a, b) => a + b, 0) / thumbnail.length;
+}
+
 export class FaceAnalyzer {
   private constructor(
     private readonly detector: Detector,
@@ -77,7 +102,7 @@ export class FaceAnalyzer {
     const mainIndex = pickMainFace(faces, img.width, img.height);
     if (mainIndex < 0) {
       const quality = assessQuality(
-        { faces: 0, competingFace: false, faceSizePx: 0, brightness: 0, sharpness: 0, yaw: 0, pitch: 0, eyeOpenness: 0 },
+        { faces: 0, competingFace: false, faceSizePx: 0, brightness: 0, backgroundBrightness: 0, sharpness: 0, yaw: 0, pitch: 0, eyeOpenness: 0 },
         s.quality,
       );
       return {
@@ -105,6 +130,7 @@ export class FaceAnalyzer {
         competingFace,
         faceSizePx: side(main.box) * decoded.scale,
         brightness,
+        backgroundBrightness: surroundBrightness(thumbnail, main.box, img.width, img.height),
         sharpness: laplacianVariance(alignedGray, alignedW, alignedGray.length / alignedW),
         yaw: pose.yaw,
         pitch: pose.pitch,

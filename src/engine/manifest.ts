@@ -56,7 +56,11 @@ export interface ModelManifest {
   detector: DetectorSpec;
   landmarks: CroppedModelSpec;
   embedding: EmbeddingSpec;
-  antispoof: AntiSpoofSpec;
+  /**
+   * One anti-spoof model, or several fused: each sees its own crop of the face and the face's score is the mean of
+   * their P(genuine) (Silent-Face fuses its two scales this way: summed softmaxes).
+   */
+  antispoof: AntiSpoofSpec[];
 }
 
 /** The ArcFace 112x112 reference points (insightface), used when the manifest gives none. */
@@ -116,7 +120,8 @@ export function parseManifest(json: unknown, dir: string): ModelManifest {
   const d = obj(models.detector, 'models.detector');
   const l = obj(models.landmarks, 'models.landmarks');
   const e = obj(models.embedding, 'models.embedding');
-  const a = obj(models.antispoof, 'models.antispoof');
+  const antispoof = Array.isArray(models.antispoof) ? models.antispoof : [models.antispoof];
+  if (antispoof.length === 0) fail('models.antispoof must name at least one model');
   const outputs = obj(d.outputs ?? { scores: 0, boxes: 1 }, 'models.detector.outputs');
   const ref = e.referencePoints === undefined ? ARCFACE_112_REFERENCE : e.referencePoints;
   if (!Array.isArray(ref) || ref.length !== 5) fail('models.embedding.referencePoints must hold 5 [x, y] points');
@@ -147,14 +152,18 @@ export function parseManifest(json: unknown, dir: string): ModelManifest {
         return [num(p[0], 'referencePoints'), num(p[1], 'referencePoints')] as [number, number];
       }),
     },
-    antispoof: {
-      file: str(a.file, 'models.antispoof.file'),
-      sha256: str(a.sha256, 'models.antispoof.sha256'),
-      input: tensorSpec(a.input, 'models.antispoof.input'),
-      cropScale: num(a.cropScale, 'models.antispoof.cropScale', 2.7),
-      cropShape: cropShape(a.cropShape, 'models.antispoof.cropShape', 'square'),
-      realIndex: num(a.realIndex, 'models.antispoof.realIndex', 0),
-    },
+    antispoof: antispoof.map((entry, i) => {
+      const where = Array.isArray(models.antispoof) ? `models.antispoof[${i}]` : 'models.antispoof';
+      const a = obj(entry, where);
+      return {
+        file: str(a.file, `${where}.file`),
+        sha256: str(a.sha256, `${where}.sha256`),
+        input: tensorSpec(a.input, `${where}.input`),
+        cropScale: num(a.cropScale, `${where}.cropScale`, 2.7),
+        cropShape: cropShape(a.cropShape, `${where}.cropShape`, 'square'),
+        realIndex: num(a.realIndex, `${where}.realIndex`, 0),
+      };
+    }),
   };
 }
 
@@ -171,7 +180,7 @@ export async function loadManifest(dir: string, verifyHashes = true): Promise<Mo
   }
   const manifest = parseManifest(JSON.parse(raw), dir);
   if (verifyHashes) {
-    for (const spec of [manifest.detector, manifest.landmarks, manifest.embedding, manifest.antispoof]) {
+    for (const spec of [manifest.detector, manifest.landmarks, manifest.embedding, ...manifest.antispoof]) {
       const file = path.join(dir, spec.file);
       let bytes: Buffer;
       try {

@@ -1,5 +1,8 @@
-/** @file Quality gates on the main face: each failed gate adds one stable, machine-readable reason. */
-import type { FaceQuality, QualityReason } from './types.js';
+/**
+ * @file Quality gates on the main face: each failed gate adds one stable, machine-readable reason; hints (backlit)
+ * advise without failing the gate.
+ */
+import type { FaceQuality, QualityHint, QualityReason } from './types.js';
 import type { QualitySettings } from './settings.js';
 
 export interface QualityInputs {
@@ -8,6 +11,7 @@ export interface QualityInputs {
   competingFace: boolean;
   faceSizePx: number;
   brightness: number;
+  backgroundBrightness: number;
   sharpness: number;
   yaw: number;
   pitch: number;
@@ -26,10 +30,14 @@ export function assessQuality(q: QualityInputs, s: QualitySettings): FaceQuality
     if (Math.abs(q.yaw) > s.maxYaw || Math.abs(q.pitch) > s.maxPitch) reasons.push('extreme_pose');
     if (q.eyeOpenness < s.minEyeOpenness) reasons.push('eyes_closed');
   }
+  const hints: QualityHint[] = [];
+  if (q.faces > 0 && q.brightness < s.maxBacklitRatio * q.backgroundBrightness) hints.push('backlit');
   return {
     ok: reasons.length === 0,
     reasons,
+    hints,
     brightness: q.brightness,
+    backgroundBrightness: q.backgroundBrightness,
     sharpness: q.sharpness,
     faceSizePx: q.faceSizePx,
     yaw: q.yaw,

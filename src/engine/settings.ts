@@ -29,7 +29,21 @@ export interface QualitySettings {
   secondFaceSizeRatio: number;
   /** A comparable second face with sharpness below this fraction of the main face's is a defocused bystander. */
   bystanderSharpnessRatio: number;
+  /**
+   * The `backlit` hint is given when the face's mean luma is below this fraction of its surroundings'. A laptop webcam
+   * user with a window behind measured 0.42–0.52 (pad-dev/webcam-real, 8 of 13 frames), the 62 press photos 0.58 and up.
+   */
+  maxBacklitRatio: number;
 }
+
+/**
+ * How the burst's anti-spoof score comes from its images' scores. `median` (default): the median of the selfie's and
+ * the scored frames' P(genuine), so one dark or blurred image cannot fail a live user and one lucky image cannot pass
+ * a replay (it takes half of them). `min-selfie-median`: the lower of the selfie's score and the frames' median (the
+ * rule before issue 17: a single bad selfie failed the burst).
+ */
+export const SPOOF_AGGREGATIONS = ['median', 'min-selfie-median'] as const;
+export type SpoofAggregation = (typeof SPOOF_AGGREGATIONS)[number];
 
 export interface LivenessSettings {
   /** Fraction of liveness frames that must contain a face. */
@@ -38,7 +52,8 @@ export interface LivenessSettings {
   minFrameSimilarity: number;
   /**
    * Motion thresholds: the burst shows natural motion when any range (max − min over frames) reaches its threshold.
-   * A held print measured yaw 0.03, pitch 0.04, eye 0.04, mouth 0.03; a talking face yaw 0.76, pitch 0.37, mouth 0.13.
+   * A held print measured yaw 0.03, pitch 0.04, eye 0.04, mouth 0.03; a talking face yaw 0.76, pitch 0.37, mouth 0.13;
+   * a user sitting still at a laptop webcam (pad-dev/webcam-real/burst, 1.6 s) yaw 0.13, pitch 0.09, hence 0.08.
    */
   minYawRange: number;
   minPitchRange: number;
@@ -46,8 +61,10 @@ export interface LivenessSettings {
   minMouthRange: number;
   /** Mean absolute grey difference (0..255) of two frame thumbnails below which they are near-identical (replayed). */
   minFrameDifference: number;
-  /** Aggregated anti-spoof P(genuine) (min of the selfie and the median frame) needed to pass. */
+  /** Aggregated anti-spoof P(genuine) (see `spoofAggregation`) needed to pass. */
   spoofThreshold: number;
+  /** How the selfie's and the frames' anti-spoof scores become the burst's (see SpoofAggregation). */
+  spoofAggregation: SpoofAggregation;
   /**
    * How many liveness frames, evenly spread and always including the first and last, also get the passive
    * anti-spoof model (0 = every frame, the default). Every frame is checked by default because a replay can be
@@ -90,16 +107,18 @@ export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
     minEyeOpenness: 0.12,
     secondFaceSizeRatio: 0.6,
     bystanderSharpnessRatio: 0.25,
+    maxBacklitRatio: 0.55,
   }),
   liveness: Object.freeze({
     minFaceFraction: 0.75,
     minFrameSimilarity: 0.3,
-    minYawRange: 0.15,
-    minPitchRange: 0.15,
+    minYawRange: 0.08,
+    minPitchRange: 0.08,
     minEyeRange: 0.12,
     minMouthRange: 0.08,
     minFrameDifference: 1,
     spoofThreshold: DEFAULT_SPOOF_THRESHOLD,
+    spoofAggregation: 'median',
     spoofFrames: 0,
   }),
 }) as EngineSettings;
@@ -121,6 +140,9 @@ export function resolveSettings(overrides: SettingsOverrides = {}): EngineSettin
   check(top, DEFAULT_SETTINGS, '');
   check(quality, DEFAULT_SETTINGS.quality, 'quality.');
   check(liveness, DEFAULT_SETTINGS.liveness, 'liveness.');
+  if (liveness.spoofAggregation !== undefined && !SPOOF_AGGREGATIONS.includes(liveness.spoofAggregation)) {
+    throw new Error(`Engine setting liveness.spoofAggregation must be one of ${SPOOF_AGGREGATIONS.join(', ')}`);
+  }
   return {
     ...DEFAULT_SETTINGS,
     ...top,

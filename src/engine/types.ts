@@ -3,7 +3,7 @@
  * The engine knows nothing of HTTP or Smile ID codes; the decision module turns these measurements into outcomes.
  */
 import type { ExecutionProvider, ExecutionProviderChoice, ProviderEnvironment } from './backend/execution-provider.js';
-import type { SettingsOverrides } from './settings.js';
+import type { SettingsOverrides, SpoofAggregation } from './settings.js';
 
 /** Why a face image is not good enough to use. Stable strings: they appear in the CLI's JSON and in job records. */
 export type QualityReason =
@@ -16,11 +16,21 @@ export type QualityReason =
   | 'extreme_pose'
   | 'eyes_closed';
 
+/**
+ * Advice that does not fail the quality gate: the image can still be judged, but the user could take a better one.
+ * `backlit`: the face is much darker than what is behind it (a window or lamp behind the user); light in front of the
+ * face helps. Stable strings.
+ */
+export type QualityHint = 'backlit';
+
 export interface FaceQuality {
   ok: boolean;
   reasons: QualityReason[];
+  hints: QualityHint[];
   /** Mean luma of the face region, 0..255. */
   brightness: number;
+  /** Mean luma of the image around the face (outside its box enlarged 1.3×), 0..255; 0 without a face. */
+  backgroundBrightness: number;
   /** Variance of the Laplacian on the aligned 112x112 grey face; higher is sharper. */
   sharpness: number;
   /** Side of the detected face box in pixels (the larger of width and height). */
@@ -89,8 +99,19 @@ export interface LivenessResult {
   framesWithFace: number;
   /** Lowest cosine similarity between the selfie and any frame; null without frames. */
   minSimilarityToSelfie: number | null;
-  /** Aggregated passive anti-spoof score over the selfie and frames (P(genuine)). */
+  /** Aggregated passive anti-spoof score over the selfie and frames (P(genuine)); see `antiSpoof` for how. */
   spoofScore: number;
+  /** What the anti-spoof decision rests on: each image's P(genuine) and how they were aggregated into `spoofScore`. */
+  antiSpoof: {
+    aggregation: SpoofAggregation;
+    threshold: number;
+    /** The selfie's P(genuine); null when it has no face. */
+    selfie: number | null;
+    /** The scored frames' P(genuine), in capture order (frames without a face or not sampled are left out). */
+    frames: number[];
+    /** How many of the selfie and the scored frames fall below the threshold. */
+    imagesBelowThreshold: number;
+  };
   /** Motion signals across frames (ranges/spreads); null without frames. */
   motion: { yaw: number; pitch: number; eye: number; mouth: number; minFrameDifference: number } | null;
 }

@@ -5,13 +5,13 @@ import {
 } from '../../src/decision/index.js';
 import type { SmartSelfieMeasurements } from '../../src/engine/types.js';
 
-function measurements(o: { faces?: number; qualityReasons?: string[]; spoof?: number; liveScore?: number; liveReasons?: string[]; sim?: number | null } = {}): SmartSelfieMeasurements {
+function measurements(o: { faces?: number; qualityReasons?: string[]; hints?: 'backlit'[]; spoof?: number; liveScore?: number; liveReasons?: string[]; sim?: number | null } = {}): SmartSelfieMeasurements {
   const faces = o.faces ?? 1;
   const reasons = (o.qualityReasons ?? []) as SmartSelfieMeasurements['selfie']['quality']['reasons'];
   return {
     selfie: {
       width: 640, height: 480, faces, box: faces ? [100, 100, 300, 300] : null, detectionScore: 1,
-      quality: { ok: faces > 0 && reasons.length === 0, reasons: faces ? reasons : ['no_face'], brightness: 120, sharpness: 400, faceSizePx: 200, yaw: 0, pitch: 0, eyeOpenness: 0.3 },
+      quality: { ok: faces > 0 && reasons.length === 0, reasons: faces ? reasons : ['no_face'], hints: o.hints ?? [], brightness: 120, backgroundBrightness: 120, sharpness: 400, faceSizePx: 200, yaw: 0, pitch: 0, eyeOpenness: 0.3 },
       spoof: faces ? { real: (o.spoof ?? 0.98) >= 0.5, score: o.spoof ?? 0.98 } : null,
       embedding: faces ? new Float32Array(512).fill(1 / Math.sqrt(512)) : null,
       signals: null,
@@ -19,6 +19,7 @@ function measurements(o: { faces?: number; qualityReasons?: string[]; spoof?: nu
     liveness: {
       live: (o.liveReasons ?? []).length === 0, score: o.liveScore ?? 0.8, reasons: (o.liveReasons ?? []) as never,
       frames: 8, framesWithFace: 8, minSimilarityToSelfie: 0.6, spoofScore: o.spoof ?? 0.98, motion: null,
+      antiSpoof: { aggregation: 'median', threshold: 0.5, selfie: o.spoof ?? 0.98, frames: [], imagesBelowThreshold: 0 },
     },
     match: o.sim === null ? null : { similarity: o.sim ?? 0.75 },
     elapsedMs: 100,
@@ -55,6 +56,9 @@ describe('decide', () => {
     const spoof = decide('authenticate', measurements({ spoof: 0.01, liveReasons: ['spoof_detected'], liveScore: 0.01 }));
     expect(spoof).toMatchObject({ category: 'rejected', resultCode: RESULT_CODES.authenticate.spoof.code, resultText: 'Failed Authentication - Spoof Detected' });
     expect(spoof.actions.Liveness_Check).toBe('Failed');
+    // A backlit face is what most often makes a live user look like a recapture: the reasons say so.
+    expect(decide('authenticate', measurements({ spoof: 0.01, hints: ['backlit'], liveReasons: ['spoof_detected'], liveScore: 0.01 })).reasons)
+      .toEqual(['spoof_detected', 'backlit']);
     expect(decide('enroll', measurements({ liveScore: 0.1, liveReasons: ['no_natural_motion'] }))).toMatchObject({
       category: 'rejected', resultCode: RESULT_CODES.enroll.liveness_failed.code, reasons: ['no_natural_motion'],
     });

@@ -13,7 +13,7 @@ function frame(o: { emb?: Float32Array | null; yaw?: number; mouth?: number; spo
   return {
     analysis: {
       width: 640, height: 480, faces: emb ? 1 : 0, box: emb ? [200, 100, 440, 380] : null, detectionScore: 1,
-      quality: { ok: !!emb, reasons: emb ? [] : ['no_face'], brightness: 120, sharpness: 500, faceSizePx: 280, yaw: o.yaw ?? 0, pitch: 0, eyeOpenness: 0.3 },
+      quality: { ok: !!emb, reasons: emb ? [] : ['no_face'], hints: [], brightness: 120, backgroundBrightness: 120, sharpness: 500, faceSizePx: 280, yaw: o.yaw ?? 0, pitch: 0, eyeOpenness: 0.3 },
       spoof: emb && o.spoof !== null ? { real: (o.spoof ?? 0.99) >= 0.5, score: o.spoof ?? 0.99 } : null,
       embedding: emb,
       signals: emb ? { yaw: o.yaw ?? 0, pitch: 0, eyeOpenness: 0.3, mouthOpenness: o.mouth ?? 0.05 } : null,
@@ -65,9 +65,26 @@ describe('assessBurst', () => {
     expect(r.reasons).toContain('too_few_frames_with_face');
   });
 
-  it('aggregates anti-spoof as the lower of the selfie and the median frame, skipping frames not scored', () => {
+  it('aggregates anti-spoof as the median of the selfie and the scored frames, and says what it rests on', () => {
     const frames = Array.from({ length: 8 }, (_, i) => moving(i, { spoof: i % 2 ? null : 0.1 }));
     const r = assessBurst(frame({ spoof: 0.95 }), frames, S);
+    expect(r.spoofScore).toBeCloseTo(0.1);
+    expect(r.reasons).toEqual(['spoof_detected']);
+    expect(r.antiSpoof).toEqual({ aggregation: 'median', threshold: S.spoofThreshold, selfie: 0.95, frames: [0.1, 0.1, 0.1, 0.1], imagesBelowThreshold: 4 });
+  });
+
+  it('one dark frame does not fail a live burst, and one lucky frame does not pass a replay', () => {
+    const live = Array.from({ length: 8 }, (_, i) => moving(i, { spoof: i === 3 ? 0.02 : 0.8 }));
+    expect(assessBurst(frame({ spoof: 0.8 }), live, S)).toMatchObject({ live: true, reasons: [] });
+    // The selfie too may be the poor image.
+    expect(assessBurst(frame({ spoof: 0.1 }), Array.from({ length: 8 }, (_, i) => moving(i, { spoof: 0.8 })), S).live).toBe(true);
+    const replay = Array.from({ length: 8 }, (_, i) => moving(i, { spoof: i === 5 ? 0.99 : 0.05 }));
+    expect(assessBurst(frame({ spoof: 0.99 }), replay, S)).toMatchObject({ live: false, reasons: ['spoof_detected'] });
+  });
+
+  it('min-selfie-median, the earlier rule, lets one bad selfie fail the burst', () => {
+    const frames = Array.from({ length: 8 }, (_, i) => moving(i, { spoof: 0.8 }));
+    const r = assessBurst(frame({ spoof: 0.1 }), frames, { ...S, spoofAggregation: 'min-selfie-median' });
     expect(r.spoofScore).toBeCloseTo(0.1);
     expect(r.reasons).toEqual(['spoof_detected']);
   });

@@ -186,6 +186,20 @@ describe.skipIf(!HAS_SHARED)(`../shared evaluation photos${HAS_SHARED ? '' : ` (
     expect(stillResult.reasons).toContain('no_natural_motion');
   });
 
+  it('passes a backlit laptop-webcam user, telling them about the light, and fails a phone-screen replay', async () => {
+    const pad = (dir: string) => Array.from({ length: 8 }, (_, i) => sharedFile('pad-dev', dir, 'burst', `f0${i + 1}.jpg`));
+    const webcam = pad('webcam-real');
+    const real = await engine.liveness(webcam[0], webcam);
+    expect(real).toMatchObject({ live: true, reasons: [] });
+    expect(real.antiSpoof.imagesBelowThreshold).toBeLessThan(3);
+    expect((await engine.analyze(webcam[0])).quality).toMatchObject({ ok: true, hints: ['backlit'] });
+    expect((await engine.analyze(sharedFile('faces', 'img11.jpg'))).quality.hints).toEqual([]);
+    const replay = pad('replay');
+    const attack = await engine.liveness(replay[3], replay);
+    expect(attack.live).toBe(false);
+    expect(attack.reasons).toContain('spoof_detected');
+  });
+
   it('fails a burst replaying one frame, and one whose selfie is another person', async () => {
     const live = burstFrames('live-1').map((f) => readFileSync(f));
     const replay = await engine.liveness(live[0], Array.from({ length: 8 }, (_, i) => live[i < 4 ? 0 : 5]));

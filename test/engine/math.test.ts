@@ -1,4 +1,5 @@
 /** @file Unit tests for the engine's pure maths: NMS, the similarity transform, cosine, sampling and crops. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cropRect, rectToAffine, sampleToTensor, type Affine, type RawImage } from '../../src/engine/image/raw-image.js';
 import { iou, nms } from '../../src/engine/math/nms.js';
@@ -7,6 +8,7 @@ import { cosineSimilarity, l2Normalize, softmax } from '../../src/engine/math/ve
 import { pickMainFace } from '../../src/engine/main-face.js';
 import { resolveSettings, DEFAULT_SETTINGS } from '../../src/engine/settings.js';
 import { spoofFrameIndices } from '../../src/engine/engine.js';
+import { parseManifest } from '../../src/engine/manifest.js';
 
 describe('nms', () => {
   it('computes intersection over union', () => {
@@ -198,11 +200,33 @@ describe('main face and settings', () => {
     expect(s.matchThreshold).toBe(0.5);
     expect(s.liveness.spoofFrames).toBe(4);
     expect(s.quality).toEqual(DEFAULT_SETTINGS.quality);
+    expect(() => resolveSettings({ liveness: { spoofAggregation: 'mean' as never } })).toThrow(/spoofAggregation must be one of median, min-selfie-median/);
+    expect(resolveSettings({ liveness: { spoofAggregation: 'min-selfie-median' } }).liveness.spoofAggregation).toBe('min-selfie-median');
   });
 
   it('spreads anti-spoof frames evenly, first and last included', () => {
     expect([...spoofFrameIndices(8, 4)]).toEqual([0, 2, 5, 7]);
     expect([...spoofFrameIndices(8, 0)]).toHaveLength(8);
     expect([...spoofFrameIndices(3, 4)]).toEqual([0, 1, 2]);
+  });
+});
+
+describe('manifest', () => {
+  const manifest = JSON.parse(readFileSync(new URL('../../models/manifest.json', import.meta.url), 'utf8')) as { models: Record<string, unknown> };
+  const withAntispoof = (antispoof: unknown) => ({ models: { ...manifest.models, antispoof } });
+
+  it('reads the shipped anti-spoof pair, each model with its own crop and real-class index', () => {
+    const specs = parseManifest(manifest, '/m').antispoof;
+    expect(specs.map((s) => [s.file, s.cropScale, s.realIndex, s.input.width])).toEqual([
+      ['silent-face-v2-2.7.onnx', 2.7, 1, 80],
+      ['silent-face-v1se-4.0.onnx', 4, 1, 80],
+    ]);
+  });
+
+  it('takes one anti-spoof model as an object too, and refuses an empty list or a malformed entry by name', () => {
+    expect(parseManifest(withAntispoof(manifest.models.antispoofBaseline), '/m').antispoof.map((s) => s.file)).toEqual(['fr_liveness.onnx']);
+    expect(() => parseManifest(withAntispoof([]), '/m')).toThrow(/models\.antispoof must name at least one model/);
+    const [first] = manifest.models.antispoof as Record<string, unknown>[];
+    expect(() => parseManifest(withAntispoof([first, { ...first, file: undefined }]), '/m')).toThrow(/models\.antispoof\[1\]\.file/);
   });
 });

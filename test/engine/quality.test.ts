@@ -82,11 +82,20 @@ describe('landmark geometry', () => {
   });
 });
 
-const good: QualityInputs = { faces: 1, competingFace: false, faceSizePx: 200, brightness: 120, sharpness: 300, yaw: 0, pitch: 0, eyeOpenness: 0.3 };
+const good: QualityInputs = { faces: 1, competingFace: false, faceSizePx: 200, brightness: 120, backgroundBrightness: 130, sharpness: 300, yaw: 0, pitch: 0, eyeOpenness: 0.3 };
 
 describe('assessQuality', () => {
   it('passes a good face with no reasons and reports its measurements', () => {
-    expect(assessQuality(good, Q)).toEqual({ ok: true, reasons: [], brightness: 120, sharpness: 300, faceSizePx: 200, yaw: 0, pitch: 0, eyeOpenness: 0.3 });
+    expect(assessQuality(good, Q)).toEqual({
+      ok: true, reasons: [], hints: [], brightness: 120, backgroundBrightness: 130, sharpness: 300, faceSizePx: 200, yaw: 0, pitch: 0, eyeOpenness: 0.3,
+    });
+  });
+
+  it('hints backlit, without failing the gate, when the face is much darker than its surroundings', () => {
+    const backlit = assessQuality({ ...good, brightness: 70, backgroundBrightness: 150 }, Q);
+    expect(backlit).toMatchObject({ ok: true, reasons: [], hints: ['backlit'] });
+    expect(assessQuality({ ...good, brightness: Q.maxBacklitRatio * 150, backgroundBrightness: 150 }, Q).hints).toEqual([]);
+    expect(assessQuality({ ...good, faces: 0, brightness: 0, backgroundBrightness: 150 }, Q).hints).toEqual([]);
   });
 
   it('gives each gate its own reason just past its threshold, and none at it', () => {

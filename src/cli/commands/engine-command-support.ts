@@ -64,7 +64,9 @@ export function imageJson(file: string, a: FaceAnalysis) {
     quality: {
       ok: a.quality.ok,
       reasons: a.quality.reasons,
+      hints: a.quality.hints,
       brightness: r4(a.quality.brightness),
+      backgroundBrightness: r4(a.quality.backgroundBrightness),
       sharpness: r4(a.quality.sharpness),
       faceSizePx: Math.round(a.quality.faceSizePx),
       yaw: r4(a.quality.yaw),
