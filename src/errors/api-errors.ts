@@ -46,6 +46,10 @@ export const API_ERRORS = Object.freeze({
   UPLOAD_URL_UNKNOWN: likeness('2391', 404, 'Upload URL is unknown'),
   UPLOAD_URL_EXPIRED: likeness('2392', 410, 'Upload URL has expired'),
   UPLOAD_ALREADY_RECEIVED: likeness('2393', 409, 'A zip was already uploaded for this job'),
+  // Web tokens of the hosted web integration (docs/web.md).
+  WEB_TOKEN_INVALID: likeness('2296', 401, 'The web token is not valid'),
+  WEB_TOKEN_EXPIRED: likeness('2297', 401, 'The web token has expired'),
+  WEB_TOKEN_USED: likeness('2298', 409, 'The web token has already been used'),
 } satisfies Record<string, ApiErrorSpec>);
 
 export type ApiErrorName = keyof typeof API_ERRORS;
