@@ -21,7 +21,7 @@ import { CAPTURE_STRINGS } from '../../src/web/assets/strings.js';
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
 import { writeY4m } from '../helpers/fake-camera.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { burstFrames, HAS_SHARED, REPO_ROOT, SHARED_MISSING } from '../helpers/shared-data.js';
+import { burstFrames, HAS_SHARED, REPO_ROOT, SHARED_MISSING, sharedPath } from '../helpers/shared-data.js';
 
 const { WebApi, Signature } = smileIdentityCore as unknown as {
   WebApi: new (partnerId: string, callback: string | null, apiKey: string, sidServer: string) => {
@@ -99,6 +99,18 @@ async function startPartner(): Promise<void> {
   partnerOrigin = `http://localhost:${(partner.address() as AddressInfo).port}`;
 }
 
+/** A browser whose camera plays `video`. */
+function launchWithCamera(video: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`,
+    ],
+  });
+}
+
 beforeAll(async () => {
   if (!READY) return;
   mkdirSync(SHOTS, { recursive: true });
@@ -109,14 +121,7 @@ beforeAll(async () => {
   ts = await startTestServer({ engine });
   receiver = await startCallbackReceiver();
   await startPartner();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`,
-    ],
-  });
+  browser = await launchWithCamera(video);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
@@ -129,8 +134,8 @@ afterAll(async () => {
 
 interface Session { context: BrowserContext; page: Page; requests: string[] }
 
-async function open(viewport = PHONE): Promise<Session> {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport, permissions: ['camera'] });
+async function open(viewport = PHONE, using = browser): Promise<Session> {
+  const context = await using.newContext({ ignoreHTTPSErrors: true, viewport, permissions: ['camera'] });
   const page = await context.newPage();
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
@@ -151,31 +156,47 @@ const frameOf = async (page: Page): Promise<Frame> => {
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
 const events = (page: Page) => page.evaluate(() => (window as unknown as { events: unknown[] }).events);
 
-/** Consent, camera, capture, review, upload, done — through the embed on the partner's page. */
+/** Consent, camera, capture, review, accept: the user's part, in whichever frame shows the capture page. */
+async function consentAndCapture(f: Frame, page: Page, shots?: string, partnerName = 'Partner Shop'): Promise<void> {
+  await f.getByRole('heading', { name: S.consent_heading }).waitFor();
+  expect(await f.textContent('#consent-body')).toContain(partnerName);
+  if (shots) await shot(page, `${shots}-1-consent`);
+  await f.getByRole('button', { name: S.consent_allow }).click();
+  await f.getByRole('heading', { name: S.camera_heading }).waitFor();
+  if (shots) await shot(page, `${shots}-2-camera-permission`);
+  await f.getByRole('button', { name: S.camera_start }).click();
+  const take = f.getByRole('button', { name: S.capture_start });
+  await expect.poll(() => take.isEnabled(), { timeout: 15_000 }).toBe(true);
+  if (shots) await shot(page, `${shots}-3-capture`);
+  const review = f.getByRole('heading', { name: S.review_heading });
+  // A burst with repeated frames (a machine too loaded to sample the camera) is refused by the page: retake, as a user would.
+  for (let attempt = 1; ; attempt++) {
+    await take.click();
+    await expect.poll(async () => (await review.isVisible()) || (await f.textContent('#guide')) === S.guide_static, { timeout: 20_000 }).toBe(true);
+    if (await review.isVisible()) break;
+    expect(attempt, 'the page kept refusing the burst as repeated frames').toBeLessThan(3);
+  }
+  if (shots) await shot(page, `${shots}-4-review`);
+  await f.getByRole('button', { name: S.review_accept }).click();
+}
+
+/** The whole flow through the embed on the partner's page, up to onSuccess and the iframe's system close. */
 async function captureThroughEmbed(s: Session, ids: { user_id: string; job_id: string }, shots?: string): Promise<void> {
   await s.page.goto(`${partnerOrigin}/?${new URLSearchParams(ids)}`);
   await s.page.click('#verify');
   const f = await frameOf(s.page);
-  await f.getByRole('heading', { name: S.consent_heading }).waitFor();
-  expect(await f.textContent('#consent-body')).toContain('Partner Shop');
-  if (shots) await shot(s.page, `${shots}-1-consent`);
-  await f.getByRole('button', { name: S.consent_allow }).click();
-  await f.getByRole('heading', { name: S.camera_heading }).waitFor();
-  if (shots) await shot(s.page, `${shots}-2-camera-permission`);
-  await f.getByRole('button', { name: S.camera_start }).click();
-  const take = f.getByRole('button', { name: S.capture_start });
-  await expect.poll(() => take.isEnabled(), { timeout: 15_000 }).toBe(true);
-  if (shots) await shot(s.page, `${shots}-3-capture`);
-  await take.click();
-  await f.getByRole('heading', { name: S.review_heading }).waitFor({ timeout: 20_000 });
-  if (shots) await shot(s.page, `${shots}-4-review`);
-  await f.getByRole('button', { name: S.review_accept }).click();
+  await consentAndCapture(f, s.page, shots);
   await f.getByRole('heading', { name: S.done_heading }).waitFor({ timeout: 30_000 });
   if (shots) await shot(s.page, `${shots}-5-done`);
   await expect.poll(() => events(s.page)).toContain('success');
   // The system close after success removes the iframe without calling onClose.
   await s.page.waitForSelector('#smile-identity-hosted-web-integration', { state: 'detached', timeout: 10_000 });
   expect(await events(s.page)).not.toContain('close');
+}
+
+async function tokenFor(user_id: string, job_id: string): Promise<string> {
+  const api = new WebApi(ts.partnerId, receiver.url, ts.sandboxKey, ts.sandboxUrl);
+  return (await api.get_web_token({ user_id, job_id, product: 'authentication', callback_url: receiver.url })).token;
 }
 
 async function verifiedCallback(jobId: string): Promise<Record<string, unknown>> {
@@ -244,4 +265,45 @@ describe.skipIf(!READY)(`SmileIdentity() embed from another origin${SKIPPED}`, (
     expect(await events(s.page)).toEqual(['close']);
     await s.context.close();
   }, 60_000);
+
+  it('hosted /capture page: a failed upload is retried onto the same job, then the user returns to the partner', async () => {
+    const s = await open();
+    const job_id = `web-hosted-${++n}`;
+    const token = await tokenFor(user_id, job_id);
+    let dropped = 0;
+    await s.page.route('**/uploads/**', (route) => (route.request().method() === 'PUT' && dropped++ === 0 ? route.abort('connectionreset') : route.continue()));
+    await s.page.goto(`${ts.origin}/capture?${new URLSearchParams({ token, return_url: `${partnerOrigin}/done` })}`);
+    // The hosted page names the partner as registered on the server.
+    await consentAndCapture(s.page.mainFrame(), s.page, undefined, 'Test partner');
+    await s.page.getByRole('heading', { name: S.upload_failed_heading }).waitFor({ timeout: 30_000 });
+    await shot(s.page, 'phone-6-upload-failed');
+    await s.page.getByRole('button', { name: S.upload_retry }).click();
+    await s.page.waitForURL(`${partnerOrigin}/done?**`, { timeout: 30_000 });
+    expect(Object.fromEntries(new URL(s.page.url()).searchParams)).toEqual({ status: 'success', job_id });
+    expect((await verifiedCallback(job_id)).ResultCode).toBe('0820');
+    expect(dropped).toBe(2);
+    expectOnlyOwnOrigins(s.requests.filter((u) => !u.startsWith(`${partnerOrigin}/done`)));
+    await s.context.close();
+  }, 90_000);
+
+  it('does not approve another person, nor a still photo held to the camera', async () => {
+    for (const [name, frames, expected] of [
+      // Another live person (a webcam burst): rejected, by the face match or, seen through this fake camera, as a spoof.
+      ['other-person', Array.from({ length: 8 }, (_, i) => sharedPath('pad-dev', 'webcam-real', 'burst', `f0${i + 1}.jpg`)), ['0822', '0821']],
+      ['still-photo', burstFrames('still-1'), ['0827', '0821', '0822', '0824']],
+    ] as const) {
+      const video = join(tmp, `${name}.y4m`);
+      await writeY4m(video, [...frames], { frameMs: 333 });
+      const other = await launchWithCamera(video);
+      try {
+        const s = await open(PHONE, other);
+        const ids = { user_id, job_id: `web-${name}-${++n}` };
+        await captureThroughEmbed(s, ids);
+        const result = await verifiedCallback(ids.job_id);
+        expect(expected, `${name}: ${String(result.ResultCode)} ${String(result.ResultText)}`).toContain(result.ResultCode);
+      } finally {
+        await other.close();
+      }
+    }
+  }, 120_000);
 });

@@ -24,6 +24,7 @@ export const CAPTURE_SCRIPT = String.raw`'use strict';
   var uploadUrl = null;
   var zipBlob = null;
   var busy = false;
+  var notice = null; // a message that stays until the next burst (the guidance loop would overwrite it otherwise)
 
   function $(id) { return document.getElementById(id); }
   function fill(text) {
@@ -157,7 +158,7 @@ export const CAPTURE_SCRIPT = String.raw`'use strict';
     var video = $('video');
     if (!video.videoWidth) return say(S.guide_position);
     var dark = mean(thumbnail()) < 40;
-    say(dark ? S.guide_dark : S.guide_ready);
+    say(dark ? S.guide_dark : notice || S.guide_ready);
     $('capture-start').disabled = false;
   }
 
@@ -174,6 +175,7 @@ export const CAPTURE_SCRIPT = String.raw`'use strict';
   function burst() {
     if (busy) return;
     busy = true;
+    notice = null;
     $('capture-start').disabled = true;
     say(S.guide_capturing);
     var frames = [];
@@ -189,7 +191,8 @@ export const CAPTURE_SCRIPT = String.raw`'use strict';
       var live = thumbs.length - 1; // the selfie may repeat a frame; the liveness frames may not repeat each other
       for (var i = 0; i < live; i++) for (var j = i + 1; j < live; j++) if (difference(thumbs[i], thumbs[j]) < 0.5) repeated = true;
       if (repeated) {
-        say(S.guide_static);
+        notice = S.guide_static;
+        say(notice);
         $('capture-start').disabled = false;
         return;
       }
