@@ -110,6 +110,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     engineWorkers: num(env.LIKENESS_ENGINE_WORKERS),
     engineExecutionProvider: env.LIKENESS_EXECUTION_PROVIDER || undefined,
     jobConcurrency: num(env.LIKENESS_JOB_CONCURRENCY),
+    webTokenTtlMs: num(env.LIKENESS_WEB_TOKEN_TTL_MS),
     logLevel: env.LIKENESS_LOG_LEVEL,
   }) as Partial<ServerConfig>;
 }
