@@ -38,6 +38,8 @@ export interface ServerConfig {
   uploadUrlTtlMs: number;
   /** Lifetime of signed image links in job_status. */
   imageLinkTtlMs: number;
+  /** Lifetime of a hosted web integration token from /token (default 1 hour). */
+  webTokenTtlMs: number;
   /** Largest request body (JSON or zip), in bytes. */
   bodyLimitBytes: number;
   /** Callback delivery: request timeout and retry schedule (delays between attempts). */
@@ -74,6 +76,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   jobConcurrency: availableParallelism(),
   uploadUrlTtlMs: 60 * 60_000,
   imageLinkTtlMs: 15 * 60_000,
+  webTokenTtlMs: 60 * 60_000,
   bodyLimitBytes: 25 * 1024 * 1024,
   callbackTimeoutMs: 10_000,
   // About a day of retries: 10 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h.
@@ -103,6 +106,7 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   intIn('jobConcurrency', 1, 1024);
   intIn('uploadUrlTtlMs', 1000, 7 * 24 * 3_600_000);
   intIn('imageLinkTtlMs', 1000, 7 * 24 * 3_600_000);
+  intIn('webTokenTtlMs', 1000, 7 * 24 * 3_600_000);
   intIn('bodyLimitBytes', 1024, 1024 * 1024 * 1024);
   intIn('callbackTimeoutMs', 100, 600_000);
   intIn('signatureMaxAgeMs', 0, 365 * 24 * 3_600_000);
@@ -177,6 +181,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     rateLimitPerSecond: num(env.LIKENESS_RATE_LIMIT),
     rateLimitBurst: num(env.LIKENESS_RATE_LIMIT_BURST),
     trustProxy: env.LIKENESS_TRUST_PROXY === undefined ? undefined : parseList(env.LIKENESS_TRUST_PROXY),
+    webTokenTtlMs: num(env.LIKENESS_WEB_TOKEN_TTL_MS),
     logLevel: env.LIKENESS_LOG_LEVEL,
   }) as Partial<ServerConfig>;
 }

@@ -2,7 +2,7 @@
  * @file The one registry of API errors: stable name, Smile ID `code`, HTTP status and default message.
  *
  * Codes are part of the wire contract (clients switch on them). Never reuse or renumber a code; retire it instead.
- * Smile ID's own codes come from its published error table (PROTOCOL.md §7.1). Likeness extensions sit in x290–x299
+ * Smile ID's own codes come from its published error table (PROTOCOL.md §7.1). Likeness extensions sit in x280–x299
  * of the same families (22xx request/auth, 23xx upload, 26xx portal and human review), ranges Smile ID does not
  * publish. Every code the server, the portal, the review flow or the client emits comes from the tables here, and
  * docs/errors.md lists them (test/errors/api-errors.test.ts checks both ways).
@@ -37,6 +37,9 @@ export const API_ERRORS = Object.freeze({
   MISSING_PARAMETER: smile('2213', 400, 'Required parameter missing', 'A required field, `partner_params` id, or a file named in `info.json` is absent; a review decision without a reason.'),
   JOB_ALREADY_EXISTS: smile('2215', 409, 'Job already exists. Did you mean to set the retry flag to true?', 'Duplicate `job_id` for the partner.'),
   NO_ZIP_RECEIVED: smile('2314', 400, 'No zip file received', 'Empty upload body.'),
+  WEB_TOKEN_INVALID: likeness('2281', 401, 'The web token is not valid', 'Malformed or tampered web token, or one issued to another partner or environment (hosted web integration, docs/web.md).'),
+  WEB_TOKEN_EXPIRED: likeness('2282', 401, 'The web token has expired', 'Web token used after its lifetime (`webTokenTtlMs`, default 1 hour).'),
+  WEB_TOKEN_USED: likeness('2283', 409, 'The web token has already been used', "The token's job already received its zip (or its `job_id` was used otherwise)."),
   PAYLOAD_TOO_LARGE: likeness('2290', 413, 'Request body is too large', 'Body over the configured limit.'),
   NOT_FOUND: likeness('2291', 404, 'Not found', 'Unknown route, job or resource.'),
   RATE_LIMITED: likeness('2292', 429, 'Too many requests', 'Rate limit or queue capacity reached; sent with `Retry-After` (seconds). API limits are per partner and environment (`--rate-limit`).'),

@@ -16,6 +16,7 @@ import { imageRoutes } from './routes/images.js';
 import { smileV1Routes } from './routes/smile-v1.js';
 import { smileV2Routes } from './routes/smile-v2.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { webRoutes } from '../web/web-routes.js';
 
 /** Where each environment's API lives; `sid_server` is origin + v1 prefix. */
 export const ENV_PREFIX: Record<Environment, string> = { production: '', sandbox: '/sandbox' };
@@ -63,6 +64,7 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
     }
     await app.register(uploadRoutes, { prefix: UPLOAD_ROUTE_PREFIX, ctx });
     await app.register(imageRoutes, { prefix: IMAGE_ROUTE_PREFIX, ctx });
+    await app.register(webRoutes, { ctx });
   }
   if (portal) await app.register(portalRoutes, { prefix: '/portal', ctx, portal });
   app.get('/health', async () => ({ status: 'ok' }));

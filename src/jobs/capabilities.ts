@@ -1,6 +1,6 @@
 /**
- * @file Unguessable capabilities the server hands out: upload tokens (stored only as hashes), expiring signed image
- * links, and web tokens. All are keyed by the server secret and checked in constant time.
+ * @file Unguessable capabilities the server hands out: upload tokens (stored only as hashes) and expiring signed image
+ * links (web tokens: web-token-jwt.ts). All are keyed by the server secret and checked in constant time.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -31,27 +31,4 @@ export function signImagePath(secret: Buffer, path: string, expiresAt: number): 
 export function verifyImagePath(secret: Buffer, path: string, expires: string | undefined, sig: string | undefined, now = Date.now()): boolean {
   if (!expires || !sig || !/^\d+$/.test(expires) || Number(expires) < now) return false;
   return equal(sig, mac(secret, `image:${path}:${expires}`));
-}
-
-export interface WebTokenClaims {
-  partner_id: string;
-  environment: string;
-  user_id: string;
-  job_id: string;
-  product: string;
-  callback_url: string | null;
-  exp: number;
-}
-
-/** A self-contained token for the hosted web integration: claims plus a MAC, so nothing needs storing. */
-export function issueWebToken(secret: Buffer, claims: WebTokenClaims): string {
-  const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `${body}.${mac(secret, `token:${body}`)}`;
-}
-
-export function readWebToken(secret: Buffer, token: string, now = Date.now()): WebTokenClaims | null {
-  const [body, sig, extra] = token.split('.');
-  if (!body || !sig || extra !== undefined || !equal(sig, mac(secret, `token:${body}`))) return null;
-  const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as WebTokenClaims;
-  return claims.exp >= now ? claims : null;
 }

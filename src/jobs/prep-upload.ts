@@ -55,6 +55,12 @@ export function checkSandboxResult(value: unknown, environment: Environment): Jo
 
 export async function prepUpload(ctx: JobContext, environment: Environment, body: Record<string, unknown>, links: UploadLinks) {
   const auth = await authenticateBody(ctx, environment, body, body.smile_client_id ?? body.partner_id);
+  return openUploadJob(ctx, environment, auth.partnerId, body, links);
+}
+
+/** Creates the job awaiting its zip (or renews a retried one) for an authenticated partner; see prepUpload. */
+export async function openUploadJob(ctx: JobContext, environment: Environment, partnerId: string, body: Record<string, unknown>, links: UploadLinks) {
+  const auth = { partnerId };
   const params = checkPartnerParams(body.partner_params);
   const kind = jobKind(params.job_type);
   const options: JobOptions = {

@@ -51,6 +51,33 @@ async function enrol(userId: string): Promise<void> {
   expect((await waitForJob(ts, userId, jobId)).job_success).toBe(true);
 }
 
+/** A hosted-web token from /token, as a partner backend gets it, for a fresh user and job. */
+async function webToken(server = ts): Promise<string> {
+  const res = await postJson(`${server.baseUrl}/token`, {
+    partner_id: server.partnerId,
+    ...signed(server.partnerId, server.productionKey),
+    user_id: unique('emit-web-u'),
+    job_id: unique('emit-web-j'),
+    product: 'authentication',
+    callback_url: 'https://partner.example/callback',
+  });
+  expect(res.status).toBe(200);
+  return res.body.token as string;
+}
+
+/** prep_upload as the capture page sends it: the token in place of a signature. */
+function webUpload(token: string, server = ts): Promise<RawResponse> {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { partner_params?: unknown };
+  return postJson(`${server.baseUrl}/upload`, {
+    source_sdk: 'hosted_web',
+    source_sdk_version: 'test',
+    file_name: 'authentication.zip',
+    smile_client_id: server.partnerId,
+    token,
+    partner_params: claims.partner_params,
+  });
+}
+
 async function reviewer(): Promise<PortalClient> {
   return new PortalClient(ts.origin).session(await addAccount(ts, 'reviewer'));
 }
@@ -136,6 +163,23 @@ const TRIGGERS: Record<ApiErrorName, () => Promise<Emitted>> = {
     expect((await putZip(uploadUrl, await jobZip(p, { selfie }))).status).toBe(200);
     return fromJson(await putZip(uploadUrl, await jobZip(p, { selfie })));
   },
+  WEB_TOKEN_INVALID: async () => {
+    const [header, payload] = (await webToken()).split('.');
+    return fromJson(await webUpload(`${header}.${payload}.forged-signature`));
+  },
+  WEB_TOKEN_EXPIRED: async () => {
+    const token = await webToken(tight);
+    await new Promise((r) => setTimeout(r, 2100));
+    return fromJson(await webUpload(token, tight));
+  },
+  WEB_TOKEN_USED: async () => {
+    const token = await webToken();
+    const first = await webUpload(token);
+    expect(first.status).toBe(200);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { partner_params: { user_id: string; job_id: string; job_type: number } };
+    expect((await putZip(first.body.upload_url, await jobZip(claims.partner_params, { selfie }))).status).toBe(200);
+    return fromJson(await webUpload(token));
+  },
   FORBIDDEN: async () => fromPage(await (await reviewer()).get('/portal/keys')),
   REVIEW_NOT_PENDING: async () => {
     const { p, uploadUrl } = await prepared();
@@ -177,7 +221,7 @@ describe.skipIf(!HAS_SHARED)('every registered error code is emitted by the serv
     engine = await createEngine({ workers: 1 });
     brokenEngine = await createEngine({ workers: 1 });
     ts = await startTestServer({ engine });
-    tight = await startTestServer({ engine, config: { uploadUrlTtlMs: 1000, bodyLimitBytes: 64 * 1024 } });
+    tight = await startTestServer({ engine, config: { uploadUrlTtlMs: 1000, bodyLimitBytes: 64 * 1024, webTokenTtlMs: 1000 } });
     broken = await startTestServer({ engine: brokenEngine });
     limited = await startTestServer({ engine, config: { rateLimitPerSecond: 1, rateLimitBurst: 1 } });
     await brokenEngine.close();

@@ -1,0 +1,51 @@
+/**
+ * @file Every string the capture pages show, in one place (English first; add a language by adding a key with the
+ * same fields). Scores and result codes are never among them: the end user only learns that the capture was sent.
+ */
+export const CAPTURE_STRINGS = {
+  en: {
+    title_authentication: 'SmartSelfie™ Authentication',
+    title_registration: 'SmartSelfie™ Registration',
+    close: 'Close',
+    consent_heading: 'Verify it is you',
+    consent_body: '{partner} asks you to take a selfie so it can check that it is really you. The photos are sent to {partner} for this check only.',
+    consent_policy: 'Privacy policy of {partner}',
+    consent_allow: 'I agree, continue',
+    consent_deny: 'No, cancel',
+    camera_heading: 'Allow your camera',
+    camera_body: 'Your browser will ask to use the camera. Choose "Allow". Find good light and remove glasses, masks and hats.',
+    camera_start: 'Turn on camera',
+    capture_heading: 'Take your selfie',
+    capture_video_label: 'Camera preview of your face',
+    capture_start: 'Take selfie',
+    guide_position: 'Put your face inside the oval',
+    guide_dark: 'Too dark: move to a brighter place',
+    guide_ready: 'Ready: press Take selfie',
+    guide_capturing: 'Hold still and turn your head slightly…',
+    guide_static: 'The camera image did not change. Move your head slightly and try again',
+    review_heading: 'Is your whole face clear?',
+    review_image_alt: 'The selfie you just took',
+    review_accept: 'Yes, use this',
+    review_retake: 'No, retake selfie',
+    upload_heading_authentication: 'Authenticating you',
+    upload_heading_registration: 'Registering you',
+    upload_body: 'Sending your selfie securely…',
+    upload_progress_label: 'Upload progress',
+    upload_failed_heading: 'Your selfie was not sent',
+    upload_failed_body: 'Check your internet connection and try again. Nothing was sent twice.',
+    upload_retry: 'Try again',
+    done_heading: 'Thank you',
+    done_body: 'Your selfie was sent. You can close this window.',
+    error_heading: 'This cannot continue',
+    error_token_expired: 'This link has expired. Go back and start again to get a new one.',
+    error_token_used: 'This link has already been used. Go back and start again to get a new one.',
+    error_token_invalid: 'This link is not valid. Go back and start again.',
+    error_camera_denied: 'The camera is blocked. Allow the camera for this site in your browser settings, then try again.',
+    error_camera_absent: 'No camera was found. Use a device with a front camera.',
+    error_unsupported: 'This browser cannot use the camera. Open this page in a current version of Chrome, Safari or Firefox.',
+    error_server: 'Something went wrong on our side. Please try again later.',
+    error_retry_camera: 'Try again',
+  },
+} as const;
+
+export type CaptureStrings = (typeof CAPTURE_STRINGS)['en'];

@@ -1,0 +1,309 @@
+/**
+ * @file The hosted web integration end to end in Debian's Chromium (playwright-core) with a fake camera playing the
+ * real frames of ../shared/bursts/live-1: a partner backend gets tokens with the official SDK's get_web_token; a
+ * partner page on another origin loads our /inline/v10/js/script.min.js and calls SmileIdentity({...}) exactly as
+ * with Smile ID; the user consents, captures and submits; registration then authentication are approved; the signed
+ * callbacks arrive and verify; onSuccess / onClose / onError fire; spent, altered and expired tokens get their
+ * screens; the capture pages make no request outside the server's origin. Screenshots: test-artifacts/web/.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import smileIdentityCore from 'smile-identity-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine } from '../../src/engine/index.js';
+import type { FaceEngine } from '../../src/engine/types.js';
+import { issueWebToken } from '../../src/jobs/web-token-jwt.js';
+import { CAPTURE_STRINGS } from '../../src/web/assets/strings.js';
+import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
+import { writeY4m } from '../helpers/fake-camera.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { burstFrames, HAS_SHARED, REPO_ROOT, SHARED_MISSING, sharedPath } from '../helpers/shared-data.js';
+
+const { WebApi, Signature } = smileIdentityCore as unknown as {
+  WebApi: new (partnerId: string, callback: string | null, apiKey: string, sidServer: string) => {
+    get_web_token(p: Record<string, unknown>): Promise<{ token: string }>;
+  };
+  Signature: new (partnerId: string, apiKey: string) => { confirm_signature(ts: string, sig: string): boolean };
+};
+
+const CHROMIUM = process.env.LIKENESS_CHROMIUM ?? '/usr/bin/chromium';
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+const READY = HAS_CHROMIUM && HAS_SHARED;
+const SKIPPED = !HAS_CHROMIUM ? ` — SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)` : !HAS_SHARED ? ` — SKIPPED: ${SHARED_MISSING}` : '';
+if (!READY) console.warn(`web capture browser tests${SKIPPED}`);
+const SHOTS = join(REPO_ROOT, 'test-artifacts', 'web');
+const S = CAPTURE_STRINGS.en;
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+
+let engine: FaceEngine;
+let ts: TestServer;
+let receiver: CallbackReceiver;
+let browser: Browser;
+let partner: Server;
+let partnerOrigin: string;
+let tmp: string;
+let n = 0;
+/** Tokens the partner backend obtained, in order. */
+const issued: string[] = [];
+
+/** The partner's backend: its page, its logo, and a /token endpoint calling the official SDK's get_web_token. */
+function partnerPage(serverOrigin: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Partner shop</title></head><body><h1>Partner shop</h1><button id="verify">Verify me</button>
+<script src="${serverOrigin}/inline/v10/js/script.min.js"></script>
+<script>
+window.events = [];
+function start(token, callbackUrl) {
+  SmileIdentity({
+    token: token, product: 'authentication', callback_url: callbackUrl, environment: 'sandbox',
+    partner_details: { partner_id: '${ts.partnerId}', name: 'Partner Shop', logo_url: location.origin + '/logo.svg',
+      policy_url: 'https://partner.example/privacy', theme_color: '#0a6b46' },
+    partner_params: { order: 'A-17' },
+    onSuccess: function () { events.push('success'); },
+    onClose: function () { events.push('close'); },
+    onError: function (e) { events.push({ error: e }); },
+  });
+}
+document.getElementById('verify').addEventListener('click', function () {
+  var q = new URLSearchParams(location.search);
+  fetch('/token?' + q).then(function (r) { return r.json(); }).then(function (t) { start(t.token, t.callback_url); });
+});
+</script></body></html>`;
+}
+
+const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#0a6b46"/></svg>';
+
+async function startPartner(): Promise<void> {
+  const api = new WebApi(ts.partnerId, receiver.url, ts.sandboxKey, ts.sandboxUrl);
+  partner = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/logo.svg') return void res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(LOGO);
+    if (url.pathname === '/token') {
+      const token = url.searchParams.get('token');
+      const reply = (t: string) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: t, callback_url: receiver.url }));
+      if (token) return void reply(token);
+      api
+        .get_web_token({ user_id: url.searchParams.get('user_id'), job_id: url.searchParams.get('job_id'), product: 'authentication', callback_url: receiver.url })
+        .then((r) => (issued.push(r.token), reply(r.token)), (e: Error) => res.writeHead(500).end(e.message));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(partnerPage(ts.origin));
+  });
+  await new Promise<void>((resolve) => partner.listen(0, '127.0.0.1', resolve));
+  // "localhost" against the server's "127.0.0.1": another origin, and still a secure context for the camera.
+  partnerOrigin = `http://localhost:${(partner.address() as AddressInfo).port}`;
+}
+
+/** A browser whose camera plays `video`. */
+function launchWithCamera(video: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`,
+    ],
+  });
+}
+
+beforeAll(async () => {
+  if (!READY) return;
+  mkdirSync(SHOTS, { recursive: true });
+  tmp = mkdtempSync(join(tmpdir(), 'likeness-web-'));
+  const video = join(tmp, 'live-1.y4m');
+  await writeY4m(video, burstFrames('live-1'), { frameMs: 333 });
+  engine = await createEngine({ workers: 2 });
+  ts = await startTestServer({ engine });
+  receiver = await startCallbackReceiver();
+  await startPartner();
+  browser = await launchWithCamera(video);
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => (partner ? partner.close(r) : r(null)));
+  await receiver?.close();
+  await ts?.close();
+  await engine?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Session { context: BrowserContext; page: Page; requests: string[] }
+
+async function open(viewport = PHONE, using = browser): Promise<Session> {
+  const context = await using.newContext({ ignoreHTTPSErrors: true, viewport, permissions: ['camera'] });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  return { context, page, requests };
+}
+
+/** Every request went to the server or (for the page and logo it chose) the partner: nothing to third parties. */
+function expectOnlyOwnOrigins(requests: string[]): void {
+  const foreign = requests.filter((u) => !/^(data|blob):/.test(u) && ![ts.origin, partnerOrigin].includes(new URL(u).origin));
+  expect(foreign).toEqual([]);
+  expect(requests.some((u) => u.startsWith(`${ts.origin}/web/capture.js`))).toBe(true);
+}
+
+const frameOf = async (page: Page): Promise<Frame> => {
+  const handle = await page.waitForSelector('#smile-identity-hosted-web-integration');
+  return (await handle.contentFrame())!;
+};
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+const events = (page: Page) => page.evaluate(() => (window as unknown as { events: unknown[] }).events);
+
+/** Consent, camera, capture, review, accept: the user's part, in whichever frame shows the capture page. */
+async function consentAndCapture(f: Frame, page: Page, shots?: string, partnerName = 'Partner Shop'): Promise<void> {
+  await f.getByRole('heading', { name: S.consent_heading }).waitFor();
+  expect(await f.textContent('#consent-body')).toContain(partnerName);
+  if (shots) await shot(page, `${shots}-1-consent`);
+  await f.getByRole('button', { name: S.consent_allow }).click();
+  await f.getByRole('heading', { name: S.camera_heading }).waitFor();
+  if (shots) await shot(page, `${shots}-2-camera-permission`);
+  await f.getByRole('button', { name: S.camera_start }).click();
+  const take = f.getByRole('button', { name: S.capture_start });
+  await expect.poll(() => take.isEnabled(), { timeout: 15_000 }).toBe(true);
+  if (shots) await shot(page, `${shots}-3-capture`);
+  const review = f.getByRole('heading', { name: S.review_heading });
+  // A burst with repeated frames (a machine too loaded to sample the camera) is refused by the page: retake, as a user would.
+  for (let attempt = 1; ; attempt++) {
+    await take.click();
+    await expect.poll(async () => (await review.isVisible()) || (await f.textContent('#guide')) === S.guide_static, { timeout: 20_000 }).toBe(true);
+    if (await review.isVisible()) break;
+    expect(attempt, 'the page kept refusing the burst as repeated frames').toBeLessThan(3);
+  }
+  if (shots) await shot(page, `${shots}-4-review`);
+  await f.getByRole('button', { name: S.review_accept }).click();
+}
+
+/** The whole flow through the embed on the partner's page, up to onSuccess and the iframe's system close. */
+async function captureThroughEmbed(s: Session, ids: { user_id: string; job_id: string }, shots?: string): Promise<void> {
+  await s.page.goto(`${partnerOrigin}/?${new URLSearchParams(ids)}`);
+  await s.page.click('#verify');
+  const f = await frameOf(s.page);
+  await consentAndCapture(f, s.page, shots);
+  await f.getByRole('heading', { name: S.done_heading }).waitFor({ timeout: 30_000 });
+  if (shots) await shot(s.page, `${shots}-5-done`);
+  await expect.poll(() => events(s.page)).toContain('success');
+  // The system close after success removes the iframe without calling onClose.
+  await s.page.waitForSelector('#smile-identity-hosted-web-integration', { state: 'detached', timeout: 10_000 });
+  expect(await events(s.page)).not.toContain('close');
+}
+
+async function tokenFor(user_id: string, job_id: string): Promise<string> {
+  const api = new WebApi(ts.partnerId, receiver.url, ts.sandboxKey, ts.sandboxUrl);
+  return (await api.get_web_token({ user_id, job_id, product: 'authentication', callback_url: receiver.url })).token;
+}
+
+async function verifiedCallback(jobId: string): Promise<Record<string, unknown>> {
+  const body = await receiver.waitFor((b) => (b.PartnerParams as Record<string, unknown> | undefined)?.job_id === jobId && b.IsFinalResult !== 'false', 90_000);
+  expect(new Signature(ts.partnerId, ts.sandboxKey).confirm_signature(body.timestamp as string, body.signature as string)).toBe(true);
+  return body;
+}
+
+describe.skipIf(!READY)(`SmileIdentity() embed from another origin${SKIPPED}`, () => {
+  const user_id = `web-user-${Date.now()}`;
+
+  it('registers, then authenticates, the person in front of the camera; signed callbacks arrive; onSuccess fires', async () => {
+    const s = await open();
+    const enrol = { user_id, job_id: `web-enrol-${++n}` };
+    await captureThroughEmbed(s, enrol, 'phone');
+    const registered = await verifiedCallback(enrol.job_id);
+    expect(registered).toMatchObject({ ResultCode: '0810', PartnerParams: { user_id, job_type: 4, order: 'A-17' } });
+    expectOnlyOwnOrigins(s.requests);
+    await s.context.close();
+
+    const auth = { user_id, job_id: `web-auth-${++n}` };
+    const again = await open(DESKTOP);
+    await captureThroughEmbed(again, auth, 'desktop');
+    const authenticated = await verifiedCallback(auth.job_id);
+    expect(authenticated).toMatchObject({ ResultCode: '0820', PartnerParams: { user_id, job_type: 2 } });
+    expectOnlyOwnOrigins(again.requests);
+    await again.context.close();
+  }, 180_000);
+
+  it('shows spent, altered and expired tokens a screen that says what to do, on the hosted page too', async () => {
+    const s = await open(DESKTOP);
+    const spent = issued[0]!;
+    const [h, p, sig] = spent.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const altered = `${h}.${Buffer.from(JSON.stringify({ ...claims, partner_params: { ...claims.partner_params, user_id: 'someone-else' } })).toString('base64url')}.${sig}`;
+    const now = Math.floor(Date.now() / 1000);
+    const expired = issueWebToken(ts.server.ctx.serverSecret, { ...claims, partner_params: { ...claims.partner_params, job_id: 'late' }, iat: now - 7200, exp: now - 3600 });
+    for (const [token, message, name] of [[spent, S.error_token_used, 'used'], [altered, S.error_token_invalid, 'altered'], [expired, S.error_token_expired, 'expired']] as const) {
+      await s.page.goto(`${ts.origin}/capture?${new URLSearchParams({ token, return_url: `${partnerOrigin}/done` })}`);
+      await s.page.getByRole('heading', { name: S.error_heading }).waitFor();
+      expect(await s.page.getByRole('alert').first().textContent()).toBe(message);
+      await shot(s.page, `desktop-error-token-${name}`);
+    }
+    expectOnlyOwnOrigins(s.requests);
+    await s.context.close();
+  }, 60_000);
+
+  it('calls onError with the reason for an expired token, and onClose when the user closes', async () => {
+    const s = await open();
+    const claims = JSON.parse(Buffer.from(issued[0]!.split('.')[1]!, 'base64url').toString());
+    const now = Math.floor(Date.now() / 1000);
+    const expired = issueWebToken(ts.server.ctx.serverSecret, { ...claims, partner_params: { ...claims.partner_params, job_id: 'late-embed' }, iat: now - 7200, exp: now - 3600 });
+    await s.page.goto(`${partnerOrigin}/?${new URLSearchParams({ token: expired })}`);
+    await s.page.click('#verify');
+    const f = await frameOf(s.page);
+    await f.getByRole('heading', { name: S.error_heading }).waitFor();
+    await shot(s.page, 'phone-error-token-expired');
+    await expect.poll(() => events(s.page)).toContainEqual({ error: { message: 'SmileIdentity::Error', reason: 'token_expired', code: '2282' } });
+
+    await s.page.goto(`${partnerOrigin}/?${new URLSearchParams({ user_id: `web-close-${Date.now()}`, job_id: `web-close-${++n}` })}`);
+    await s.page.click('#verify');
+    const g = await frameOf(s.page);
+    await g.getByRole('button', { name: S.consent_allow }).waitFor();
+    await g.getByRole('button', { name: S.close }).click();
+    await s.page.waitForSelector('#smile-identity-hosted-web-integration', { state: 'detached' });
+    expect(await events(s.page)).toEqual(['close']);
+    await s.context.close();
+  }, 60_000);
+
+  it('hosted /capture page: a failed upload is retried onto the same job, then the user returns to the partner', async () => {
+    const s = await open();
+    const job_id = `web-hosted-${++n}`;
+    const token = await tokenFor(user_id, job_id);
+    let dropped = 0;
+    await s.page.route('**/uploads/**', (route) => (route.request().method() === 'PUT' && dropped++ === 0 ? route.abort('connectionreset') : route.continue()));
+    await s.page.goto(`${ts.origin}/capture?${new URLSearchParams({ token, return_url: `${partnerOrigin}/done` })}`);
+    // The hosted page names the partner as registered on the server.
+    await consentAndCapture(s.page.mainFrame(), s.page, undefined, 'Test partner');
+    await s.page.getByRole('heading', { name: S.upload_failed_heading }).waitFor({ timeout: 30_000 });
+    await shot(s.page, 'phone-6-upload-failed');
+    await s.page.getByRole('button', { name: S.upload_retry }).click();
+    await s.page.waitForURL(`${partnerOrigin}/done?**`, { timeout: 30_000 });
+    expect(Object.fromEntries(new URL(s.page.url()).searchParams)).toEqual({ status: 'success', job_id });
+    expect((await verifiedCallback(job_id)).ResultCode).toBe('0820');
+    expect(dropped).toBe(2);
+    expectOnlyOwnOrigins(s.requests.filter((u) => !u.startsWith(`${partnerOrigin}/done`)));
+    await s.context.close();
+  }, 90_000);
+
+  it('does not approve another person, nor a still photo held to the camera', async () => {
+    for (const [name, frames, expected] of [
+      // Another live person (a webcam burst): rejected, by the face match or, seen through this fake camera, as a spoof.
+      ['other-person', Array.from({ length: 8 }, (_, i) => sharedPath('pad-dev', 'webcam-real', 'burst', `f0${i + 1}.jpg`)), ['0822', '0821']],
+      ['still-photo', burstFrames('still-1'), ['0827', '0821', '0822', '0824']],
+    ] as const) {
+      const video = join(tmp, `${name}.y4m`);
+      await writeY4m(video, [...frames], { frameMs: 333 });
+      const other = await launchWithCamera(video);
+      try {
+        const s = await open(PHONE, other);
+        const ids = { user_id, job_id: `web-${name}-${++n}` };
+        await captureThroughEmbed(s, ids);
+        const result = await verifiedCallback(ids.job_id);
+        expect(expected, `${name}: ${String(result.ResultCode)} ${String(result.ResultText)}`).toContain(result.ResultCode);
+      } finally {
+        await other.close();
+      }
+    }
+  }, 120_000);
+});
