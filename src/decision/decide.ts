@@ -64,8 +64,8 @@ export function decide(kind: JobKind, m: SmartSelfieMeasurements, t: DecisionThr
     const sim = m.match?.similarity ?? -1;
     checks.push({
       name: 'match',
-      verdict: m.match ? verdict(sim, t.match, t.matchReviewBand) : 'fail',
-      p: m.match ? passProbability(sim, t.match, t.matchReviewBand) : 0,
+      verdict: m.match ? verdict(sim, t.match, t.matchReviewBelow, t.matchReviewAbove) : 'fail',
+      p: m.match ? passProbability(sim, t.match, t.matchReviewBelow, t.matchReviewAbove) : 0,
       reasons: m.match ? ['face_mismatch'] : ['no_reference'],
     });
   }

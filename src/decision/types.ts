@@ -33,8 +33,9 @@ export interface Decision {
 export interface DecisionThresholds {
   /** Cosine similarity at or above which two faces match. */
   match: number;
-  /** Half-width of the provisional (human review) band around `match`. */
-  matchReviewBand: number;
+  /** The provisional (human review) band runs from `match − matchReviewBelow` up to `match + matchReviewAbove`. */
+  matchReviewBelow: number;
+  matchReviewAbove: number;
   /** Passive anti-spoof P(genuine) at or above which the selfie counts as live. */
   spoof: number;
   /** Half-width of the provisional band around `spoof`. */

@@ -112,7 +112,7 @@ export class FaceAnalyzer {
     }
     const main = faces[mainIndex];
     const points = await this.landmarker.landmarks(img, main.box);
-    const { embedding, alignedGray } = await this.embedder.embed(img, fivePoints(points));
+    const { embedding, alignedGray } = await this.embedder.embed(img, fivePoints(points), role === 'selfie' && s.flipAverage);
     const checkSpoof = role !== 'frame-no-spoof';
     const spoofInput = checkSpoof && deferSpoof ? this.antiSpoof.prepare(img, main.box) : undefined;
     const spoof = checkSpoof && !deferSpoof ? this.spoofResult(await this.antiSpoof.score(img, main.box)) : null;

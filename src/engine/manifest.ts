@@ -45,6 +45,11 @@ export interface EmbeddingSpec {
   dimensions: number;
   /** The five reference points (left eye, right eye, nose tip, left and right mouth corner) in input pixels. */
   referencePoints: [number, number][];
+  /**
+   * Cosine thresholds at target false-match rates, as calibrated for this model (empty when the manifest gives
+   * none): the engine's defaults must equal them for the shipped model (test/engine/operating-points.test.ts).
+   */
+  operatingPoints: { fmr: number; threshold: number }[];
 }
 
 export interface AntiSpoofSpec extends CroppedModelSpec {
@@ -114,6 +119,17 @@ function cropShape(v: unknown, where: string, fallback: CropShape): CropShape {
   return v;
 }
 
+function operatingPoints(v: unknown): { fmr: number; threshold: number }[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) fail('models.embedding.operatingPoints must be an array');
+  return v.map((p, i) => {
+    const o = obj(p, `models.embedding.operatingPoints[${i}]`);
+    const fmr = num(o.fmr, `models.embedding.operatingPoints[${i}].fmr`);
+    if (fmr <= 0 || fmr >= 1) fail(`models.embedding.operatingPoints[${i}].fmr must be between 0 and 1`);
+    return { fmr, threshold: num(o.threshold, `models.embedding.operatingPoints[${i}].threshold`) };
+  });
+}
+
 /** Parses a manifest object (already JSON-decoded); throws with the offending field on anything malformed. */
 export function parseManifest(json: unknown, dir: string): ModelManifest {
   const models = obj(obj(json, 'root').models, 'models');
@@ -151,6 +167,7 @@ export function parseManifest(json: unknown, dir: string): ModelManifest {
         if (!Array.isArray(p) || p.length !== 2) fail(`models.embedding.referencePoints[${i}] must be [x, y]`);
         return [num(p[0], 'referencePoints'), num(p[1], 'referencePoints')] as [number, number];
       }),
+      operatingPoints: operatingPoints(e.operatingPoints),
     },
     antispoof: antispoof.map((entry, i) => {
       const where = Array.isArray(models.antispoof) ? `models.antispoof[${i}]` : 'models.antispoof';

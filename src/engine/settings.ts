@@ -3,8 +3,15 @@
  * in MODELS.md (faces/, spoof/, bursts/ in ../shared plus ENGINE-NOTES.md); change them per deployment, not per call.
  */
 
-/** Cosine similarity at or above which two faces are the same person (see MODELS.md for how 0.47 was chosen). */
-export const DEFAULT_MATCH_THRESHOLD = 0.47;
+/**
+ * Cosine similarity at or above which two faces are the same person: the shipped embedding model's threshold at a
+ * false-match rate of 1e-4, and those at 1e-3 and 1e-5 that bound the decision's review band. They are the
+ * `operatingPoints` of models/manifest.json, chosen by `npm run bench:accuracy` on lfw-dev's calibration split
+ * (MODELS.md); a test keeps these copies equal to the manifest's.
+ */
+export const DEFAULT_MATCH_THRESHOLD = 0.433;
+export const MATCH_THRESHOLD_FMR_1E3 = 0.345;
+export const MATCH_THRESHOLD_FMR_1E5 = 0.485;
 
 /** Passive anti-spoof P(genuine) at or above which a face counts as a live capture. */
 export const DEFAULT_SPOOF_THRESHOLD = 0.5;
@@ -77,6 +84,11 @@ export interface LivenessSettings {
 
 export interface EngineSettings {
   matchThreshold: number;
+  /**
+   * Embed a selfie's aligned face and its mirror image and sum the two embeddings (one more embedding run, ~6 ms).
+   * Liveness frames keep the single run: their embeddings only check that every frame shows the selfie's person.
+   */
+  flipAverage: boolean;
   /** Longest side of the working image for a selfie; larger inputs are shrunk by a power of two on decode. */
   maxWorkingSidePx: number;
   /**
@@ -94,6 +106,7 @@ export interface EngineSettings {
 
 export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
   matchThreshold: DEFAULT_MATCH_THRESHOLD,
+  flipAverage: true,
   maxWorkingSidePx: 1280,
   maxFrameSidePx: 640,
   minImageSidePx: 48,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ACTION_KEYS, DEFAULT_THRESHOLDS, RESULT_CODES, decide, forcedDecision, humanReviewDecision, passProbability, verdict,
 } from '../../src/decision/index.js';
+import { DEFAULT_MATCH_THRESHOLD, MATCH_THRESHOLD_FMR_1E3, MATCH_THRESHOLD_FMR_1E5 } from '../../src/engine/settings.js';
 import type { SmartSelfieMeasurements } from '../../src/engine/types.js';
 
 function measurements(o: { faces?: number; qualityReasons?: string[]; hints?: 'backlit'[]; spoof?: number; liveScore?: number; liveReasons?: string[]; sim?: number | null } = {}): SmartSelfieMeasurements {
@@ -70,16 +71,16 @@ describe('decide', () => {
   });
 
   it('sends scores inside the band around a threshold to review ("Under Review"), not pass/fail', () => {
-    const justAbove = decide('authenticate', measurements({ sim: T.match + T.matchReviewBand / 2 }));
-    const justBelow = decide('authenticate', measurements({ sim: T.match - T.matchReviewBand / 2 }));
+    const justAbove = decide('authenticate', measurements({ sim: T.match + T.matchReviewAbove / 2 }));
+    const justBelow = decide('authenticate', measurements({ sim: T.match - T.matchReviewBelow / 2 }));
     for (const d of [justAbove, justBelow]) {
       expect(d).toMatchObject({ category: 'provisional', resultCode: RESULT_CODES.authenticate.provisional.code, isFinalResult: false, jobSuccess: true, reasons: ['match_near_threshold'] });
       expect(d.actions).toMatchObject({ Selfie_To_Registered_Selfie_Compare: 'Under Review', Human_Review_Compare: 'Not Applicable' });
     }
     expect(justAbove.confidence).toBeGreaterThan(50);
     expect(justBelow.confidence).toBeLessThan(50);
-    expect(decide('authenticate', measurements({ sim: T.match + T.matchReviewBand })).category).toBe('approved');
-    expect(decide('authenticate', measurements({ sim: T.match - T.matchReviewBand - 0.001 })).category).toBe('rejected');
+    expect(decide('authenticate', measurements({ sim: T.match + T.matchReviewAbove })).category).toBe('approved');
+    expect(decide('authenticate', measurements({ sim: T.match - T.matchReviewBelow - 0.001 })).category).toBe('rejected');
     const spoofy = decide('enroll', measurements({ spoof: T.spoof + 0.05 }));
     expect(spoofy).toMatchObject({ category: 'provisional', resultText: RESULT_CODES.enroll.provisional.text, jobSuccess: true });
     expect(spoofy.actions).toMatchObject({ Liveness_Check: 'Under Review', Human_Review_Liveness_Check: 'Not Applicable', Register_Selfie: 'Under Review' });
@@ -92,7 +93,7 @@ describe('decide', () => {
 
   it('a failure outranks a review, and thresholds are configurable', () => {
     expect(decide('authenticate', measurements({ sim: 0.05, spoof: 0.55 })).category).toBe('rejected');
-    const strict = { ...T, match: 0.8, matchReviewBand: 0 };
+    const strict = { ...T, match: 0.8, matchReviewBelow: 0, matchReviewAbove: 0 };
     expect(decide('authenticate', measurements({ sim: 0.75 }), strict).category).toBe('rejected');
     expect(() => decide('enroll', measurements(), { ...T, spoof: Number.NaN })).toThrow();
   });
@@ -104,6 +105,24 @@ describe('decide', () => {
     expect(verdict(0.6, 0.5, 0.1)).toBe('pass');
     expect(verdict(0.4, 0.5, 0.1)).toBe('review');
     expect(verdict(0.399, 0.5, 0.1)).toBe('fail');
+  });
+
+  it('an asymmetric band measures the margin in its own half on each side', () => {
+    expect(passProbability(0.6, 0.5, 0.05, 0.1)).toBeCloseTo(1 / (1 + Math.exp(-2)));
+    expect(passProbability(0.45, 0.5, 0.05, 0.1)).toBeCloseTo(1 / (1 + Math.exp(2)));
+    expect(verdict(0.59, 0.5, 0.05, 0.1)).toBe('review');
+    expect(verdict(0.6, 0.5, 0.05, 0.1)).toBe('pass');
+    expect(verdict(0.45, 0.5, 0.05, 0.1)).toBe('review');
+    expect(verdict(0.449, 0.5, 0.05, 0.1)).toBe('fail');
+  });
+
+  it('match confidence follows the calibrated false-match rates: 12 % at FMR 1e-3, 50 % at 1e-4, 88 % at 1e-5', () => {
+    const at = (sim: number) => passProbability(sim, T.match, T.matchReviewBelow, T.matchReviewAbove);
+    expect(at(MATCH_THRESHOLD_FMR_1E3)).toBeCloseTo(1 / (1 + Math.exp(2)), 6);
+    expect(at(DEFAULT_MATCH_THRESHOLD)).toBeCloseTo(0.5, 6);
+    expect(at(MATCH_THRESHOLD_FMR_1E5)).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
+    expect(decide('authenticate', measurements({ sim: MATCH_THRESHOLD_FMR_1E5 })).category).toBe('approved');
+    expect(decide('authenticate', measurements({ sim: MATCH_THRESHOLD_FMR_1E3 - 0.001 })).category).toBe('rejected');
   });
 });
 
