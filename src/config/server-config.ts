@@ -32,6 +32,8 @@ export interface ServerConfig {
   engineExecutionProvider: ExecutionProviderChoice;
   /** How many jobs are processed at once by the queue worker. */
   jobConcurrency: number;
+  /** A job task not finished within this time (its worker died or hung) is handed to another worker. */
+  jobLeaseMs: number;
   /** Lifetime of an upload_url. */
   uploadUrlTtlMs: number;
   /** Lifetime of signed image links in job_status. */
@@ -59,6 +61,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   engineWorkers: availableParallelism(),
   engineExecutionProvider: DEFAULT_EXECUTION_PROVIDER,
   jobConcurrency: availableParallelism(),
+  jobLeaseMs: 5 * 60_000,
   uploadUrlTtlMs: 60 * 60_000,
   imageLinkTtlMs: 15 * 60_000,
   bodyLimitBytes: 25 * 1024 * 1024,
@@ -84,6 +87,7 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   intIn('port', 0, 65535);
   intIn('engineWorkers', 1, 256);
   intIn('jobConcurrency', 1, 1024);
+  intIn('jobLeaseMs', 500, 24 * 3_600_000);
   intIn('uploadUrlTtlMs', 1000, 7 * 24 * 3_600_000);
   intIn('imageLinkTtlMs', 1000, 7 * 24 * 3_600_000);
   intIn('bodyLimitBytes', 1024, 1024 * 1024 * 1024);
@@ -123,6 +127,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     engineWorkers: num(env.LIKENESS_ENGINE_WORKERS),
     engineExecutionProvider: env.LIKENESS_EXECUTION_PROVIDER || undefined,
     jobConcurrency: num(env.LIKENESS_JOB_CONCURRENCY),
+    jobLeaseMs: num(env.LIKENESS_JOB_LEASE_MS),
     logLevel: env.LIKENESS_LOG_LEVEL,
   }) as Partial<ServerConfig>;
 }

@@ -49,6 +49,10 @@ export class PostgresDb {
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A connection lost between two statements is reported as an event on the checked-out client; unheard, Node
+    // would crash. The statement in flight fails anyway, and the pool must not reuse this client.
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       this.statements += 2;
       await client.query('BEGIN');
@@ -59,6 +63,7 @@ export class PostgresDb {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
