@@ -25,8 +25,6 @@ const types = {
 
 export class PostgresDb {
   readonly pool: pg.Pool;
-  /** Statements run, for the benchmark's per-job figures. */
-  statements = 0;
 
   constructor(readonly connectionString: string, poolSize = 10) {
     this.pool = new pg.Pool({ connectionString, max: poolSize, types, connectionTimeoutMillis: 10_000 });
@@ -36,13 +34,11 @@ export class PostgresDb {
 
   /** Runs a named plan: prepared once per connection, by name. */
   async run<R extends pg.QueryResultRow = Record<string, unknown>>(plan: Plan, values: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<R>> {
-    this.statements++;
     return on.query<R>({ name: plan.name, text: plan.text, values });
   }
 
   /** Unnamed SQL built at run time (filtered lists). */
   async query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-    this.statements++;
     return this.pool.query<R>(text, values);
   }
 
@@ -54,7 +50,6 @@ export class PostgresDb {
     const onError = (err: Error) => (broken = err);
     client.on('error', onError);
     try {
-      this.statements += 2;
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
