@@ -39,7 +39,7 @@ export default async function setup(): Promise<() => void> {
   process.env.LIKENESS_TEST_S3_ENDPOINT = s3.endpoint;
   return async () => {
     await s3.close();
-    if (pg) pgCtl(pg, 'stop');
+    if (pg) await pgCtl(pg, 'stop');
     rmSync(dir, { recursive: true, force: true });
   };
 }
