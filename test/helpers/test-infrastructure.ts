@@ -54,6 +54,16 @@ export function pgCtl(cluster: Pick<PostgresCluster, 'pgCtl' | 'dataDir' | 'port
   return asPostgres(cluster.pgCtl, args);
 }
 
+/**
+ * Synchronous stop for the run's teardown: the test runner may exit without waiting for a pending child process,
+ * which would leave the cluster running.
+ */
+export function stopPostgresSync(cluster: Pick<PostgresCluster, 'pgCtl' | 'dataDir'>): void {
+  const args = ['-D', cluster.dataDir, '-m', 'immediate', '-w', 'stop'];
+  const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cluster.pgCtl, ...args]] : [cluster.pgCtl, args];
+  execFileSync(file, argv, { stdio: 'pipe' });
+}
+
 /** null when Debian's postgresql is not installed (`.ci/run` installs it). */
 export async function startPostgres(tempDir: string): Promise<PostgresCluster | null> {
   const bin = postgresBin();
