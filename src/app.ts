@@ -85,7 +85,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         name: 'jobs',
         kinds: ['process_job'],
         concurrency: config.jobConcurrency,
-        leaseMs: 5 * 60_000,
+        leaseMs: config.jobLeaseMs,
         maxIdleMs: 1000,
         handle: async (task) => {
           await processJobTask(ctx, task);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import selfsigned from 'selfsigned';
-import { pgCtl, startPostgres, startS3 } from './helpers/test-infrastructure.js';
+import { startPostgres, startS3, stopPostgresSync } from './helpers/test-infrastructure.js';
 
 export default async function setup(): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'likeness-test-tls-'));
@@ -37,9 +37,10 @@ export default async function setup(): Promise<() => void> {
   }
   const s3 = await startS3(join(dir, 's3'));
   process.env.LIKENESS_TEST_S3_ENDPOINT = s3.endpoint;
+  // The synchronous steps first: the runner may not wait for the asynchronous one.
   return async () => {
-    await s3.close();
-    if (pg) pgCtl(pg, 'stop');
+    if (pg) stopPostgresSync(pg);
     rmSync(dir, { recursive: true, force: true });
+    await s3.close();
   };
 }

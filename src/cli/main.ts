@@ -6,6 +6,7 @@ import { authenticateCommand } from './commands/authenticate.js';
 import { compareCommand } from './commands/compare.js';
 import { enrollCommand } from './commands/enroll.js';
 import { livenessCommand } from './commands/liveness.js';
+import { migrateCommand } from './commands/migrate.js';
 import { partnerCommand } from './commands/partner.js';
 import { portalUsersCommand } from './commands/portal-users.js';
 import { serveCommand } from './commands/serve.js';
@@ -26,5 +27,6 @@ program.addCommand(portalUsersCommand());
 program.addCommand(enrollCommand());
 program.addCommand(authenticateCommand());
 program.addCommand(statusCommand());
+program.addCommand(migrateCommand());
 
 await program.parseAsync(process.argv);

@@ -34,6 +34,8 @@ export interface ServerConfig {
   engineExecutionProvider: ExecutionProviderChoice;
   /** How many jobs are processed at once by the queue worker. */
   jobConcurrency: number;
+  /** A job task not finished within this time (its worker died or hung) is handed to another worker. */
+  jobLeaseMs: number;
   /** Lifetime of an upload_url. */
   uploadUrlTtlMs: number;
   /** Lifetime of signed image links in job_status. */
@@ -74,6 +76,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   engineWorkers: availableParallelism(),
   engineExecutionProvider: DEFAULT_EXECUTION_PROVIDER,
   jobConcurrency: availableParallelism(),
+  jobLeaseMs: 5 * 60_000,
   uploadUrlTtlMs: 60 * 60_000,
   imageLinkTtlMs: 15 * 60_000,
   webTokenTtlMs: 60 * 60_000,
@@ -104,6 +107,7 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   intIn('port', 0, 65535);
   intIn('engineWorkers', 1, 256);
   intIn('jobConcurrency', 1, 1024);
+  intIn('jobLeaseMs', 500, 24 * 3_600_000);
   intIn('uploadUrlTtlMs', 1000, 7 * 24 * 3_600_000);
   intIn('imageLinkTtlMs', 1000, 7 * 24 * 3_600_000);
   intIn('webTokenTtlMs', 1000, 7 * 24 * 3_600_000);
@@ -182,6 +186,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     rateLimitBurst: num(env.LIKENESS_RATE_LIMIT_BURST),
     trustProxy: env.LIKENESS_TRUST_PROXY === undefined ? undefined : parseList(env.LIKENESS_TRUST_PROXY),
     webTokenTtlMs: num(env.LIKENESS_WEB_TOKEN_TTL_MS),
+    jobLeaseMs: num(env.LIKENESS_JOB_LEASE_MS),
     logLevel: env.LIKENESS_LOG_LEVEL,
   }) as Partial<ServerConfig>;
 }

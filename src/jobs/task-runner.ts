@@ -3,7 +3,11 @@
  * the queue signals new work or until the next scheduled task, and stop cleanly (finishing in-flight tasks) on `stop()`.
  */
 import type { Logger } from 'pino';
+import { LeaseLostError } from '../store/task-token.js';
 import type { JobQueue, Task, TaskKind } from '../store/types.js';
+
+/** 250 ms doubling: about 15 s in all, longer than a database restart takes. */
+const RECORD_FAILURE_RETRIES = 6;
 
 export type RunnerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
@@ -70,7 +74,26 @@ export class TaskRunner {
         await this.opts.handle(task);
       } catch (err) {
         this.log.warn({ err, runner: this.opts.name, worker, taskId: task.id, kind: task.kind, attempts: task.attempts }, 'task failed');
-        await this.opts.onError(task, err).catch((e) => this.log.error({ err: e, taskId: task.id }, 'recording a task failure failed'));
+        await this.recordFailure(task, err);
+      }
+    }
+  }
+
+  /**
+   * Retries recording a failure while storage is unreachable (a database restart fails both the task and the record
+   * of its failure), so the task is retried on schedule instead of waiting for its lease to run out.
+   */
+  private async recordFailure(task: Task, err: unknown): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.opts.onError(task, err);
+        return;
+      } catch (e) {
+        if (e instanceof LeaseLostError || attempt >= RECORD_FAILURE_RETRIES || this.state !== 'running') {
+          this.log.error({ err: e, runner: this.opts.name, taskId: task.id }, 'recording a task failure failed; the task is retried when its lease runs out');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
       }
     }
   }

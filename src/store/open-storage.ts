@@ -24,7 +24,7 @@ export class StorageConfigError extends Error {
 }
 
 /** The shared master key of a cluster node: every node must seal and open keys, and sign links, alike. */
-function clusterMasterKey(env: NodeJS.ProcessEnv): Buffer {
+export function clusterMasterKey(env: NodeJS.ProcessEnv): Buffer {
   const value = env.LIKENESS_MASTER_KEY || (env.LIKENESS_MASTER_KEY_FILE ? readFileSync(env.LIKENESS_MASTER_KEY_FILE, 'utf8').trim() : '');
   if (!value) {
     throw new StorageConfigError(

@@ -3,7 +3,8 @@
  * `postgresql`, run as the `postgres` user because initdb refuses root) and an S3-compatible server (`s3rver` from
  * npm, standing in for MinIO/AWS). Started once by the global setup; tests get their own database and key prefix.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -29,9 +30,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function asPostgres(bin: string, args: string[]): void {
-  const cmd = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-  execFileSync(cmd[0] as string, cmd[1] as string[], { stdio: 'pipe' });
+/** Asynchronous, so a server in the same process keeps answering while PostgreSQL stops and starts. */
+async function asPostgres(bin: string, args: string[]): Promise<void> {
+  const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  await promisify(execFile)(file, argv);
 }
 
 export interface PostgresCluster {
@@ -43,13 +45,23 @@ export interface PostgresCluster {
 }
 
 /** pg_ctl start/stop of a running test cluster (fault tests restart it). */
-export function pgCtl(cluster: Pick<PostgresCluster, 'pgCtl' | 'dataDir' | 'port'>, action: 'start' | 'stop'): void {
+export function pgCtl(cluster: Pick<PostgresCluster, 'pgCtl' | 'dataDir' | 'port'>, action: 'start' | 'stop'): Promise<void> {
   const dir = join(cluster.dataDir, '..');
   const args =
     action === 'start'
       ? ['-D', cluster.dataDir, '-o', `-p ${cluster.port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, '-l', join(dir, 'log'), '-w', 'start']
       : ['-D', cluster.dataDir, '-m', 'immediate', '-w', 'stop'];
-  asPostgres(cluster.pgCtl, args);
+  return asPostgres(cluster.pgCtl, args);
+}
+
+/**
+ * Synchronous stop for the run's teardown: the test runner may exit without waiting for a pending child process,
+ * which would leave the cluster running.
+ */
+export function stopPostgresSync(cluster: Pick<PostgresCluster, 'pgCtl' | 'dataDir'>): void {
+  const args = ['-D', cluster.dataDir, '-m', 'immediate', '-w', 'stop'];
+  const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cluster.pgCtl, ...args]] : [cluster.pgCtl, args];
+  execFileSync(file, argv, { stdio: 'pipe' });
 }
 
 /** null when Debian's postgresql is not installed (`.ci/run` installs it). */
@@ -66,9 +78,9 @@ export async function startPostgres(tempDir: string): Promise<PostgresCluster | 
   }
   const dataDir = join(dir, 'data');
   // fsync off: a throwaway cluster for tests, never for figures reported as production-like.
-  asPostgres(join(bin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'likeness', '--no-sync']);
+  await asPostgres(join(bin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'likeness', '--no-sync']);
   const cluster = { adminUrl: '', dataDir, pgCtl: join(bin, 'pg_ctl'), port: await freePort() };
-  pgCtl(cluster, 'start');
+  await pgCtl(cluster, 'start');
   cluster.adminUrl = `postgres://likeness@127.0.0.1:${cluster.port}/postgres`;
   return cluster;
 }

@@ -122,7 +122,8 @@ export function serveCommand(): Command {
       if (server.tls.selfSigned) {
         lines.push(`  self-signed certificate: ${server.tls.certFile}`, `  trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.certFile}`);
       }
-      if (server.config.role !== 'worker' && (await server.ctx.store.listPartners()).length === 0) {
+      // Embedded only: in a cluster several nodes start at once, and partners are made with `likeness partner create`.
+      if (!server.config.databaseUrl && (await server.ctx.store.listPartners()).length === 0) {
         const first = partnerJson(await createPartnerWithKeys(server.ctx.store, 'First partner'), server.origin);
         lines.push(
           '',
@@ -130,7 +131,7 @@ export function serveCommand(): Command {
           describePartner(first),
           '',
           'Create a portal account for it (prints a one-time password):',
-          `  likeness user add ${server.config.databaseUrl ? '--database <url>' : `--data ${server.config.dataDir}`} --partner ${first.partner_id} --email you@example.com --role admin`,
+          `  likeness user add --data ${server.config.dataDir} --partner ${first.partner_id} --email you@example.com --role admin`,
         );
       }
       process.stdout.write(lines.join('\n') + '\n');

@@ -48,9 +48,6 @@ export function parseBlobsUrl(url: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 export class S3BlobStore implements BlobStore {
-  /** Requests made, for the benchmark's per-job figures. */
-  requests = 0;
-
   constructor(
     private readonly client: S3Client,
     private readonly config: S3BlobConfig,
@@ -62,14 +59,12 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, data: Buffer): Promise<void> {
-    this.requests++;
     await this.client.send(
       new PutObjectCommand({ Bucket: this.config.bucket, Key: this.key(key), Body: data, ServerSideEncryption: this.config.serverSideEncryption }),
     );
   }
 
   async get(key: string): Promise<Buffer | null> {
-    this.requests++;
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(key) }));
       return Buffer.from(await res.Body!.transformToByteArray());
@@ -80,7 +75,6 @@ export class S3BlobStore implements BlobStore {
   }
 
   async delete(keys: string[]): Promise<void> {
-    this.requests += keys.length;
     // One DeleteObject per key: DeleteObjects needs a Content-MD5 some S3-compatible stores handle differently.
     await Promise.all(keys.map((k) => this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.key(k) }))));
   }

@@ -21,6 +21,9 @@ export interface PostgresBackend {
 
 export async function migratePostgres(db: PostgresDb): Promise<number> {
   const client = await db.pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => (broken = err);
+  client.on('error', onError);
   let applied = 0;
   try {
     await db.run(PLANS.lockMigrations, [], client);
@@ -44,7 +47,8 @@ export async function migratePostgres(db: PostgresDb): Promise<number> {
       await db.run(PLANS.unlockMigrations, [], client);
     }
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
   return applied;
 }
