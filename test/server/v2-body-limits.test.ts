@@ -57,16 +57,13 @@ function endlessImages(chunked: boolean, partBytes = Number.MAX_SAFE_INTEGER): (
   };
 }
 
+/** POSTs to the v2 enrolment endpoint: the given length (or chunked), signed or not, with body chunks from `next`. */
+const enroll = (length: number | 'chunked', isSigned: boolean, next: () => Buffer | null, timeoutMs = 10_000) =>
+  rawHttpsRequest({ origin: ts.origin, ca: ts.caCert, head: head('/v2/smart-selfie-enroll', length, isSigned), nextChunk: next, timeoutMs });
+
 describe('v2 multipart bodies', () => {
   it('an unsigned request is refused (2205) before its body is read', async () => {
-    const declared = 200 * 1024 * 1024;
-    const res = await rawHttpsRequest({
-      origin: ts.origin,
-      ca: ts.caCert,
-      head: head('/v2/smart-selfie-enroll', declared, false),
-      nextChunk: endlessImages(false),
-      timeoutMs: 10_000,
-    });
+    const res = await enroll(200 * 1024 * 1024, false, endlessImages(false));
     expect(res.status).toBe(401);
     expect(JSON.parse(res.body).code).toBe('2205');
     // The answer came while almost all of the 200 MB was still unsent (TLS and socket buffers hold a few MB at most).
@@ -74,38 +71,20 @@ describe('v2 multipart bodies', () => {
   });
 
   it('a signed request declaring more than the body limit is refused (413, 2290) before its body is read', async () => {
-    const res = await rawHttpsRequest({
-      origin: ts.origin,
-      ca: ts.caCert,
-      head: head('/v2/smart-selfie-enroll', 200 * 1024 * 1024, true),
-      nextChunk: endlessImages(false),
-      timeoutMs: 10_000,
-    });
+    const res = await enroll(200 * 1024 * 1024, true, endlessImages(false));
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body).code).toBe('2290');
     expect(res.bytesSentBeforeResponse).toBeLessThan(16 * 1024 * 1024);
   });
 
   it('a signed chunked body is cut off (413, 2290) once one image passes the per-image limit', async () => {
-    const res = await rawHttpsRequest({
-      origin: ts.origin,
-      ca: ts.caCert,
-      head: head('/v2/smart-selfie-enroll', 'chunked', true),
-      nextChunk: endlessImages(true),
-      timeoutMs: 20_000,
-    });
+    const res = await enroll('chunked', true, endlessImages(true), 20_000);
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ code: '2290', error: expect.stringMatching(/per-image limit/) });
   });
 
   it('a signed chunked body of images each under the per-image limit is cut off (413, 2290) at the total limit', async () => {
-    const res = await rawHttpsRequest({
-      origin: ts.origin,
-      ca: ts.caCert,
-      head: head('/v2/smart-selfie-enroll', 'chunked', true),
-      nextChunk: endlessImages(true, BODY_LIMIT / 4),
-      timeoutMs: 20_000,
-    });
+    const res = await enroll('chunked', true, endlessImages(true, BODY_LIMIT / 4), 20_000);
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ code: '2290', error: expect.stringMatching(/multipart body is larger than the 2 MB limit/) });
   });
@@ -113,13 +92,7 @@ describe('v2 multipart bodies', () => {
   it('a truncated multipart body (no closing boundary) → 400 with 2296, not a system error', async () => {
     const body = Buffer.concat([fileHead('selfie_image'), Buffer.alloc(1000, 0x42)]);
     let sent = false;
-    const res = await rawHttpsRequest({
-      origin: ts.origin,
-      ca: ts.caCert,
-      head: head('/v2/smart-selfie-enroll', body.length, true),
-      nextChunk: () => (sent ? null : ((sent = true), body)),
-      timeoutMs: 10_000,
-    });
+    const res = await enroll(body.length, true, () => (sent ? null : ((sent = true), body)));
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).code).toBe('2296');
   });
