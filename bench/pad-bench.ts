@@ -231,7 +231,8 @@ ${machineDescription()}
 ISO/IEC 30107-3 rates on \`../shared\`: **APCER** = share of attack presentations accepted as live (per attack type),
 **BPCER** = share of bona fide presentations rejected. Frames: ${samples.length} images (${count('bona fide')} bona
 fide, ${count('print')} print, ${count('replay')} screen replay, ${count('still')} still) from \`spoof/\`, \`bursts/\`,
-\`pad-dev/\` (\`photos/attack-sample\` is a print, the other \`attack-*\` photos are screens). *Still* frames are the
+\`pad-dev/\` (\`photos/attack-sample\` is a print, the other \`attack-*\` photos are screens; \`photos/*-sample\` are the
+same two photos as \`spoof/\`, so each counts twice). *Still* frames are the
 \`bursts/still-*\` frames: a genuine press photo moved digitally as a held print moves, so each frame is a copy of a
 bona fide capture and no per-frame check can reject it; the burst (no natural motion) must. A frame is accepted when
 its anti-spoof P(genuine) reaches the threshold; a frame without a detected face counts as rejected. Bursts: ${bursts.map((b) => `\`${b.name}\``).join(', ')}
