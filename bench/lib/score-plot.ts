@@ -37,7 +37,7 @@ function marker(x: number, y: number, kind: string): string {
  * direction) so that counts stay readable.
  */
 export function scorePlotSvg(title: string, rows: PlotRow[]): string {
-  const left = 250;
+  const left = 280;
   const width = 640;
   const right = 20;
   const rowH = 78;

@@ -110,7 +110,9 @@ describe.skipIf(!HAS_SHARED)('likeness/client against the real server', () => {
     });
 
     it('delivers a callback that verifyCallback accepts', async () => {
-      const job = await client.enroll({ userId: uid('cb'), selfie: sharedPath('faces', 'img5.jpg'), callbackUrl: receiver.url, partnerParams: { order: 'A-9' } });
+      // A selfie without frames is judged by passive anti-spoof alone: a phone capture, which scores P(real) 1.000
+      // (the press photo used before, faces/img5.jpg, scores 0.55 with the Silent-Face models: human review).
+      const job = await client.enroll({ userId: uid('cb'), selfie: sharedPath('spoof', 'real-1.jpg'), callbackUrl: receiver.url, partnerParams: { order: 'A-9' } });
       const body = await receiver.waitFor((b) => (b.PartnerParams as Record<string, unknown> | undefined)?.job_id === job.jobId);
       const verified = verifyCallback(JSON.stringify(body), { partnerId: ts.partnerId, apiKey: ts.productionKey, maxAgeMs: 120_000 });
       expect(verified).toMatchObject({ outcome: 'approved', userId: job.userId, jobId: job.jobId, jobType: 4, smileJobId: job.smileJobId });

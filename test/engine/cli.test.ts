@@ -125,6 +125,9 @@ describe.skipIf(!HAS_SHARED)(`likeness on ../shared${HAS_SHARED ? '' : ` (skippe
     expect(b.reasons).toContain('no_natural_motion');
     const print = JSON.parse((await cli('liveness', '--selfie', sharedPath('spoof', 'print-1.jpg'), '--json')).stdout);
     expect(print).toMatchObject({ live: false, reasons: ['spoof_detected'] });
+    // What the anti-spoof verdict rests on: the selfie's score, the rule, how many images fell below the threshold.
+    expect(print.antiSpoof).toMatchObject({ aggregation: 'median', threshold: 0.5, frames: [], imagesBelowThreshold: 1 });
+    expect(print.antiSpoof.selfie).toBeLessThan(0.5);
   });
 });
 

@@ -31,13 +31,15 @@ export function livenessCommand(): Command {
             framesWithFace: r.framesWithFace,
             minSimilarityToSelfie: r.minSimilarityToSelfie === null ? null : r4(r.minSimilarityToSelfie),
             spoofScore: r4(r.spoofScore),
+            antiSpoof: { ...r.antiSpoof, selfie: r.antiSpoof.selfie === null ? null : r4(r.antiSpoof.selfie), frames: r.antiSpoof.frames.map(r4) },
             motion: r.motion && Object.fromEntries(Object.entries(r.motion).map(([k, v]) => [k, r4(v)])),
             selfie: imageJson(opts.selfie, selfieAnalysis),
           };
           output(opts.json, value, () =>
             [
               `${r.live ? 'LIVE' : 'NOT LIVE'}: score ${r.score.toFixed(3)}${r.reasons.length ? ` (${r.reasons.join(', ')})` : ''}`,
-              `frames with a face: ${r.framesWithFace}/${r.frames}, aggregated P(real) ${r.spoofScore.toFixed(3)}`,
+              `frames with a face: ${r.framesWithFace}/${r.frames}, aggregated P(real) ${r.spoofScore.toFixed(3)} ` +
+                `(${r.antiSpoof.aggregation} of ${r.antiSpoof.frames.length + (r.antiSpoof.selfie === null ? 0 : 1)} images, ${r.antiSpoof.imagesBelowThreshold} below ${r.antiSpoof.threshold})`,
               imageText(opts.selfie, selfieAnalysis),
             ].join('\n'),
           );
