@@ -19,7 +19,7 @@ import type { FaceEngine } from '../../src/engine/types.js';
 import { issueWebToken } from '../../src/jobs/web-token-jwt.js';
 import { CAPTURE_STRINGS } from '../../src/web/assets/strings.js';
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
-import { writeY4m } from '../helpers/fake-camera.js';
+import { writeY4m } from '../../bench/lib/fake-camera.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { burstFrames, HAS_SHARED, REPO_ROOT, SHARED_MISSING, sharedPath } from '../helpers/shared-data.js';
 
