@@ -188,7 +188,7 @@ async function captureThroughEmbed(s: Session, ids: { user_id: string; job_id: s
   await consentAndCapture(f, s.page, shots);
   await f.getByRole('heading', { name: S.done_heading }).waitFor({ timeout: 30_000 });
   if (shots) await shot(s.page, `${shots}-5-done`);
-  await expect.poll(() => events(s.page)).toContain('success');
+  await expect.poll(() => events(s.page), { timeout: 10_000 }).toContain('success');
   // The system close after success removes the iframe without calling onClose.
   await s.page.waitForSelector('#smile-identity-hosted-web-integration', { state: 'detached', timeout: 10_000 });
   expect(await events(s.page)).not.toContain('close');
@@ -254,7 +254,7 @@ describe.skipIf(!READY)(`SmileIdentity() embed from another origin${SKIPPED}`, (
     const f = await frameOf(s.page);
     await f.getByRole('heading', { name: S.error_heading }).waitFor();
     await shot(s.page, 'phone-error-token-expired');
-    await expect.poll(() => events(s.page)).toContainEqual({ error: { message: 'SmileIdentity::Error', reason: 'token_expired', code: '2297' } });
+    await expect.poll(() => events(s.page), { timeout: 10_000 }).toContainEqual({ error: { message: 'SmileIdentity::Error', reason: 'token_expired', code: '2297' } });
 
     await s.page.goto(`${partnerOrigin}/?${new URLSearchParams({ user_id: `web-close-${Date.now()}`, job_id: `web-close-${++n}` })}`);
     await s.page.click('#verify');

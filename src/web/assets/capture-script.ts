@@ -11,6 +11,7 @@ export const CAPTURE_SCRIPT = String.raw`'use strict';
   var BURST_INTERVAL_MS = 350;   // Smile ID's capture interval: natural motion between frames
   var MAX_WIDTH = 640;
   var JPEG_QUALITY = 0.92;
+  var NEAR_IDENTICAL = 1;        // mean grey difference of 32x24 thumbnails: the engine's replay threshold
   var TOKEN_ERRORS = { '2296': 'token_invalid', '2297': 'token_expired', '2298': 'token_used', '2293': 'token_invalid', '2205': 'token_invalid' };
 
   var page = document.body.getAttribute('data-mode'); // 'embed' | 'hosted'
@@ -193,7 +194,7 @@ export const CAPTURE_SCRIPT = String.raw`'use strict';
       // The engine refuses a burst with any two near-identical frames (a frozen or replayed camera): retake here.
       var repeated = false;
       var live = thumbs.length - 1; // the selfie may repeat a frame; the liveness frames may not repeat each other
-      for (var i = 0; i < live; i++) for (var j = i + 1; j < live; j++) if (difference(thumbs[i], thumbs[j]) < 0.5) repeated = true;
+      for (var i = 0; i < live; i++) for (var j = i + 1; j < live; j++) if (difference(thumbs[i], thumbs[j]) < NEAR_IDENTICAL) repeated = true;
       if (repeated) {
         notice = S.guide_static;
         say(notice);
