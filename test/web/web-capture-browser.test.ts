@@ -174,7 +174,7 @@ async function consentAndCapture(f: Frame, page: Page, shots?: string, partnerNa
     await take.click();
     await expect.poll(async () => (await review.isVisible()) || (await f.textContent('#guide')) === S.guide_static, { timeout: 20_000 }).toBe(true);
     if (await review.isVisible()) break;
-    expect(attempt, 'the page kept refusing the burst as repeated frames').toBeLessThan(3);
+    expect(attempt, 'the page kept refusing the burst as repeated frames').toBeLessThan(4);
   }
   if (shots) await shot(page, `${shots}-4-review`);
   await f.getByRole('button', { name: S.review_accept }).click();
