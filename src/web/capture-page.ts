@@ -80,8 +80,7 @@ export function capturePage(mode: 'embed' | 'hosted', hostedConfig?: Record<stri
   </main>
 </div>
 ${hostedConfig ? html`<script type="application/json" id="likeness-config">${jsonBlock(hostedConfig)}</script>` : ''}
-<script src="${CAPTURE_ASSETS.zip}"></script>
-<script src="${CAPTURE_ASSETS.script}"></script>
+<script src="${CAPTURE_ASSETS.script}" data-zip="${CAPTURE_ASSETS.zip}"></script>
 </body>
 </html>
 `.value;

@@ -8,10 +8,8 @@ import sharp from 'sharp';
 
 const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
 
-async function frameI420(file: string, width: number, height: number, zoom: number): Promise<Buffer> {
-  const zw = width + 2 * zoom;
-  const zh = height + 2 * zoom;
-  const rgb = await sharp(file).resize(zw, zh, { fit: 'cover' }).extract({ left: zoom, top: zoom, width, height }).removeAlpha().raw().toBuffer();
+async function frameI420(file: string, width: number, height: number): Promise<Buffer> {
+  const rgb = await sharp(file).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer();
   const out = Buffer.alloc(width * height * 1.5);
   const u0 = width * height;
   const v0 = u0 + (width / 2) * (height / 2);
@@ -40,18 +38,16 @@ async function frameI420(file: string, width: number, height: number, zoom: numb
 /**
  * Writes `frames` as a 30 fps Y4M showing each frame for `frameMs`. Each frame is repeated rather than written at a
  * low frame rate, because the page's camera asks for 30 fps and Chromium then paces the file at that rate. The frames
- * play twice, the second time slightly nearer (zoomed), so a loaded machine that samples them slowly does not wrap
- * round to the very same frame within one burst.
+ * are played as they are (no synthetic variants, which would change the face): a burst sampled so slowly that it wraps
+ * round to a frame it already has is refused by the capture page, and the user (or test) retakes.
  */
 export async function writeY4m(path: string, frames: string[], opts: { width?: number; height?: number; frameMs?: number } = {}): Promise<void> {
   const { width = 640, height = 480, frameMs = 333 } = opts;
   const repeat = Math.max(1, Math.round(frameMs / (1000 / 30)));
   const parts: Buffer[] = [Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\n`)];
-  for (const zoom of [0, 12]) {
-    for (const f of frames) {
-      const data = await frameI420(f, width, height, zoom);
-      for (let i = 0; i < repeat; i++) parts.push(Buffer.from('FRAME\n'), data);
-    }
+  for (const f of frames) {
+    const data = await frameI420(f, width, height);
+    for (let i = 0; i < repeat; i++) parts.push(Buffer.from('FRAME\n'), data);
   }
   writeFileSync(path, Buffer.concat(parts));
 }
