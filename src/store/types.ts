@@ -184,6 +184,12 @@ export interface RecordStore {
   acceptUpload(smileJobId: number, images: JobImage[]): Promise<boolean>;
   /** Writes the outcome, the enrolment, the callback and completes the task, atomically. */
   completeJob(smileJobId: number, outcome: CompletedJob, taskId: string | null): Promise<void>;
+  /**
+   * A reviewer's decision, in one transaction: consumes this account's unexpired claim of a job still in review and
+   * writes the outcome as completeJob does. False, writing nothing, when the claim is not held (expired, another
+   * account's, or the job was decided meanwhile): exactly one decision, and one callback, per review.
+   */
+  completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob): Promise<boolean>;
   /** Jobs of this user, oldest first (job_status `history`). */
   listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]>;
 

@@ -272,10 +272,17 @@ describe.each(BACKENDS)('%s backend', (backend) => {
         expect(await other.portal.claimReview(job.smileJobId, reviewer.id, now, 60_000)).toMatchObject({ ok: false, reason: 'held' });
         expect((await other.portal.listReviewQueue(p.partnerId, 'production', 10))[0].claim).toMatchObject({ accountId: account.id });
         expect(await other.portal.countReviewQueue(p.partnerId, 'production')).toBe(1);
-        expect(await other.portal.consumeReviewClaim(job.smileJobId, reviewer.id, now)).toBe(false);
-        expect(await other.portal.consumeReviewClaim(job.smileJobId, account.id, now)).toBe(true);
-        expect(await s.portal.consumeReviewClaim(job.smileJobId, account.id, now)).toBe(false);
-        const page = await other.portal.listJobs({ partnerId: p.partnerId, environment: 'production', category: 'provisional' }, { limit: 10 });
+        // A decision consumes the claim and completes the job together: only the holder, only once.
+        const decided = { state: 'complete' as const, result: { ...approved(), isMachineResult: false }, callback: { url: 'https://cb.example.test/', body: { x: 1 } } };
+        expect(await other.records.completeReview(job.smileJobId, reviewer.id, now, decided)).toBe(false);
+        expect(await other.records.completeReview(job.smileJobId, account.id, new Date(now.getTime() + 61_000), decided)).toBe(false);
+        expect((await s.records.getJobBySmileId(job.smileJobId))!.state).toBe('review');
+        expect(await other.records.completeReview(job.smileJobId, account.id, now, decided)).toBe(true);
+        expect(await s.records.completeReview(job.smileJobId, account.id, now, decided)).toBe(false);
+        expect((await s.records.getJobBySmileId(job.smileJobId))!.state).toBe('complete');
+        expect(await s.records.listDeliveries(job.smileJobId)).toHaveLength(1);
+        expect(await s.portal.getClaim(job.smileJobId, now)).toBeNull();
+        const page = await other.portal.listJobs({ partnerId: p.partnerId, environment: 'production', category: 'approved' }, { limit: 10 });
         expect(page.jobs.map((j) => [j.jobId, j.resultCode])).toEqual([['j1', '0810']]);
         await s.portal.appendAudit({ partnerId: p.partnerId, accountId: account.id, actorEmail: account.email, action: 'job.view', environment: 'production', target: 'j1', detail: null });
         expect((await other.portal.listAudit(p.partnerId, { limit: 5 }))[0]).toMatchObject({ action: 'job.view', target: 'j1' });
