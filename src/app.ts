@@ -16,7 +16,7 @@ import { loadOrCreateTls, type TlsMaterial } from './http/tls.js';
 import { deliverCallbackTask } from './jobs/callback-deliverer.js';
 import type { JobContext } from './jobs/context.js';
 import { EarlyEngineRuns } from './jobs/early-engine-runs.js';
-import { processJobFailed, processJobTask } from './jobs/job-processor.js';
+import { PROCESS_LEASE_MS, processJobFailed, processJobTask } from './jobs/job-processor.js';
 import { TaskRunner } from './jobs/task-runner.js';
 import { openStorage } from './store/open-storage.js';
 import type { Storage } from './store/storage.js';
@@ -85,7 +85,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         name: 'jobs',
         kinds: ['process_job'],
         concurrency: config.jobConcurrency,
-        leaseMs: 5 * 60_000,
+        leaseMs: PROCESS_LEASE_MS,
         maxIdleMs: 1000,
         handle: async (task) => {
           await processJobTask(ctx, task);

@@ -10,6 +10,9 @@ import { completeJobFromImages } from './job-outcome.js';
 import { jobKind } from './job-types.js';
 import { errorResult } from './special-results.js';
 
+/** How long a job's processing may take before its task is handed to another worker (or back to this one). */
+export const PROCESS_LEASE_MS = 5 * 60_000;
+
 /** Engine or storage failures are retried a few times before the job is given up as a system error. */
 export const PROCESS_RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
 

@@ -11,6 +11,7 @@ import type { JobContext } from './context.js';
 import { withStoredImages, type IncomingImage } from './job-images.js';
 import { completeJobFromImages } from './job-outcome.js';
 import { JOB_TYPE } from './job-types.js';
+import { PROCESS_LEASE_MS } from './job-processor.js';
 import { checkCallbackUrl, checkSandboxResult } from './prep-upload.js';
 import { authenticatePartner } from './request-auth.js';
 import { errorResult } from './special-results.js';
@@ -62,6 +63,8 @@ export async function runV2Job(ctx: JobContext, environment: Environment, kind: 
         uploadTokenHash: null,
         uploadExpiresAt: null,
         images: refs,
+        // Leased to this request: if the process dies before the result is stored, a worker finishes the job.
+        processLeaseMs: PROCESS_LEASE_MS,
       });
       return { job: created, stored: refs };
     } catch (err) {
@@ -71,11 +74,11 @@ export async function runV2Job(ctx: JobContext, environment: Environment, kind: 
   });
   let result;
   try {
-    result = await completeJobFromImages(ctx, job, stored, null);
+    result = await completeJobFromImages(ctx, job, stored, job.processTaskId);
   } catch (err) {
     // The job exists: give it a final (system error) result rather than leaving it processing forever.
     const failed = errorResult(jobKind, apiError('SYSTEM_ERROR', 'System error: the job could not be processed'));
-    await ctx.store.completeJob(job.smileJobId, { state: 'complete', result: failed, callback: callbackFor(job, failed) }, null);
+    await ctx.store.completeJob(job.smileJobId, { state: 'complete', result: failed, callback: callbackFor(job, failed) }, job.processTaskId);
     throw err;
   }
   return buildV2Response({

@@ -98,6 +98,17 @@ export interface NewJob {
   uploadExpiresAt: string | null;
   /** Images of a synchronous (v2) job, recorded in the same transaction as the job. */
   images?: JobImage[];
+  /**
+   * A synchronous job is processed by the request that created it: its process_job task is created with it, already
+   * leased to that request for this long, so that a job whose process dies mid-request is processed again by a
+   * worker once the lease runs out (at once on an embedded restart), and reaches its final result and callback.
+   */
+  processLeaseMs?: number;
+}
+
+export interface CreatedJob extends JobRecord {
+  /** The leased process_job task of a job created with processLeaseMs (finish it through completeJob); else null. */
+  processTaskId: string | null;
 }
 
 export type TaskKind = 'process_job' | 'deliver_callback';
@@ -173,7 +184,7 @@ export interface RecordStore {
 
   // Jobs.
   /** @throws DuplicateJobError when (partner, environment, job_id) exists. */
-  createJob(job: NewJob): Promise<JobRecord>;
+  createJob(job: NewJob): Promise<CreatedJob>;
   getJob(partnerId: string, environment: Environment, jobId: string): Promise<JobRecord | null>;
   getJobBySmileId(smileJobId: number): Promise<JobRecord | null>;
   getJobByUploadToken(tokenHash: string): Promise<JobRecord | null>;

@@ -189,6 +189,29 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       expect(await s.queue.claim(['process_job'], 60_000)).toMatchObject({ kind: 'process_job', attempts: 2 });
     });
 
+    it('a synchronous job is created with its processing task leased to the request: a crash leaves it to a worker', async () => {
+      const sync = (jobId: string, processLeaseMs: number) =>
+        s.records.createJob(newJob('001', jobId, { uploadTokenHash: null, uploadExpiresAt: null, images: [{ role: 'selfie', index: 0, blobKey: `k-${jobId}` }], processLeaseMs }));
+      // The request finishes it: its completion finishes the task, nothing is left for a worker.
+      const done = await sync('j1', 60_000);
+      expect(done.processTaskId).not.toBeNull();
+      expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
+      await s.records.completeJob(done.smileJobId, { state: 'complete', result: approved() }, done.processTaskId);
+      // Its process died: a restart (embedded) or the lease running out (cluster) hands the job to a worker.
+      const crashed = await sync('j2', 60_000);
+      expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
+      expect(await s.queue.recover(true)).toBe(1);
+      expect(await s.queue.claim(['process_job'], 60_000)).toMatchObject({ payload: { smileJobId: crashed.smileJobId }, attempts: 2 });
+      const expired = await sync('j3', 50);
+      await new Promise((r) => setTimeout(r, 80));
+      const task = (await s.queue.claim(['process_job'], 60_000))!;
+      expect(task).toMatchObject({ payload: { smileJobId: expired.smileJobId }, attempts: 2 });
+      // The request that lost its lease writes nothing; the worker's result stands.
+      await expect(s.records.completeJob(expired.smileJobId, { state: 'complete', result: approved() }, expired.processTaskId)).rejects.toBeInstanceOf(LeaseLostError);
+      await s.records.completeJob(expired.smileJobId, { state: 'complete', result: approved() }, task.id);
+      expect((await s.records.getJobBySmileId(expired.smileJobId))!.state).toBe('complete');
+    });
+
     it('an expired lease is claimed again without a recovery pass (another worker takes over)', async () => {
       const job = await s.records.createJob(newJob('001', 'j1'));
       await s.records.acceptUpload(job.smileJobId, []);

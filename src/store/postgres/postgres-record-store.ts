@@ -9,6 +9,7 @@ import {
   type CallbackAttempt,
   type CallbackDelivery,
   type CompletedJob,
+  type CreatedJob,
   type EnrolledUser,
   type Environment,
   type JobImage,
@@ -20,7 +21,7 @@ import {
   type Task,
   type TaskKind,
 } from '../types.js';
-import { LeaseLostError, parseTaskToken } from '../task-token.js';
+import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
 import { PLANS } from './plans.js';
 import { violates, type PostgresDb, type Queryable } from './postgres-db.js';
 
@@ -131,7 +132,7 @@ export class PostgresRecordStore implements RecordBackend {
     });
   }
 
-  async createJob(job: NewJob): Promise<JobRecord> {
+  async createJob(job: NewJob): Promise<CreatedJob> {
     try {
       return await this.db.transaction(async (c) => {
         const { rows } = await this.db.run(
@@ -154,7 +155,12 @@ export class PostgresRecordStore implements RecordBackend {
         );
         const created = jobFromRow(rows[0]);
         if (job.images) await this.insertImages(c, created.smileJobId, job.images);
-        return created;
+        let processTaskId: string | null = null;
+        if (job.processLeaseMs) {
+          const task = await this.db.run<{ id: number }>(PLANS.insertLeasedTask, ['process_job', JSON.stringify({ smileJobId: created.smileJobId }), job.processLeaseMs], c);
+          processTaskId = taskToken(task.rows[0].id, 1);
+        }
+        return { ...created, processTaskId };
       });
     } catch (err) {
       if (violates(err, 'jobs_job_id_unique')) throw new DuplicateJobError(job.jobId);

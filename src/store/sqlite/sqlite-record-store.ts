@@ -7,6 +7,7 @@ import {
   type CallbackAttempt,
   type CallbackDelivery,
   type CompletedJob,
+  type CreatedJob,
   type EnrolledUser,
   type Environment,
   type JobImage,
@@ -158,11 +159,11 @@ export class SqliteRecordStore implements RecordBackend {
     })();
   }
 
-  async createJob(job: NewJob): Promise<JobRecord> {
+  async createJob(job: NewJob): Promise<CreatedJob> {
     const ts = now();
-    let smileJobId: number;
+    let created: { id: number; processTaskId: string | null };
     try {
-      smileJobId = this.db.transaction(() => {
+      created = this.db.transaction(() => {
         const res = this.sql(
             `INSERT INTO jobs (partner_id, environment, job_id, user_id, job_type, state, callback_url, partner_params, options,
                upload_token_hash, upload_expires_at, created_at, updated_at)
@@ -185,7 +186,8 @@ export class SqliteRecordStore implements RecordBackend {
           );
         const id = Number(res.lastInsertRowid);
         if (job.images) this.insertImages(id, job.images);
-        return id;
+        const processTaskId = job.processLeaseMs ? this.queue.insertLeased('process_job', { smileJobId: id }, job.processLeaseMs) : null;
+        return { id, processTaskId };
       })();
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(err).includes('jobs.job_id')) {
@@ -193,7 +195,7 @@ export class SqliteRecordStore implements RecordBackend {
       }
       throw err;
     }
-    return (await this.getJobBySmileId(smileJobId))!;
+    return { ...(await this.getJobBySmileId(created.id))!, processTaskId: created.processTaskId };
   }
 
   async getJob(partnerId: string, environment: Environment, jobId: string): Promise<JobRecord | null> {
