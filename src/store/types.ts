@@ -248,4 +248,6 @@ export interface BlobStore {
   put(key: string, data: Buffer): Promise<void>;
   get(key: string): Promise<Buffer | null>;
   delete(keys: string[]): Promise<void>;
+  /** True when the store holds at least one object (start-up refuses an empty database beside stored images). */
+  holdsAny(): Promise<boolean>;
 }

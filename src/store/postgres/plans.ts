@@ -83,6 +83,9 @@ const sql = {
   recoverAll: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased'`,
   nextDueAt: `SELECT LEAST((SELECT min(run_at) FROM tasks WHERE state = 'ready'), (SELECT min(lease_until) FROM tasks WHERE state = 'leased')) AS t`,
 
+  // Readiness: the database answers, through this pool, with a table of ours, and takes writes.
+  checkWritable: `SELECT pg_is_in_recovery() AS standby, (SELECT count(*) FROM partners) AS partners`,
+
   // Migrations (run under an advisory lock).
   lockMigrations: `SELECT pg_advisory_lock(7340553)`,
   unlockMigrations: `SELECT pg_advisory_unlock(7340553)`,

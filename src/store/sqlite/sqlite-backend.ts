@@ -2,6 +2,7 @@
  * @file Opens the embedded database (WAL, migrations) and the record, portal and queue stores over its one
  * connection.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { PortalStore } from '../portal-types.js';
 import type { JobQueue, RecordBackend } from '../types.js';
@@ -17,6 +18,8 @@ export interface SqliteBackend {
   records: RecordBackend;
   portal: PortalStore;
   queue: JobQueue;
+  /** Why the database cannot take writes now (see Storage.problems); null when it can. */
+  problem(): string | null;
   close(): Promise<void>;
 }
 
@@ -41,11 +44,26 @@ export function openSqliteBackend(file: string, options: { backgroundCheckpoints
   const checkpointer = options.backgroundCheckpoints ? new WalCheckpointer(file) : null;
   if (checkpointer) db.pragma('wal_autocheckpoint = 0');
   const queue = new SqliteTaskQueue(db);
+  // An open connection keeps writing into a file deleted (or replaced) behind it: compare what is at the path now.
+  const opened = statSync(file);
+  const problem = (): string | null => {
+    try {
+      const now = statSync(file);
+      if (now.ino !== opened.ino || now.dev !== opened.dev) return `the database file ${file} was replaced since the server started`;
+      accessSync(file, constants.W_OK);
+      db.prepare('SELECT count(*) FROM partners').get();
+      return null;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return e.code === 'ENOENT' ? `the database file ${file} was deleted` : `the database ${file} cannot be used: ${e.message}`;
+    }
+  };
   return {
     db,
     records: new SqliteRecordStore(db, queue),
     portal: new SqlitePortalStore(db),
     queue,
+    problem,
     close: async () => {
       await checkpointer?.close();
       if (checkpointer) db.pragma('wal_checkpoint(TRUNCATE)');
