@@ -41,6 +41,7 @@ export const API_ERRORS = Object.freeze({
   NOT_FOUND: likeness('2291', 404, 'Not found', 'Unknown route, job or resource.'),
   PARTNER_PARAMS_MISMATCH: likeness('2293', 400, 'partner_params in info.json do not match the upload request', '`info.json` names a different `user_id`, `job_id` or `job_type` than its prep_upload.'),
   UNSUPPORTED_MEDIA_TYPE: likeness('2294', 415, 'Unsupported content type', 'Body in a content type the endpoint does not accept.'),
+  STORAGE_BUSY: likeness('2299', 503, 'The database is busy; retry shortly', 'A write could not take the database lock at once (another process holds it: a backup, a maintenance command); nothing was written. Retry after `Retry-After` seconds.'),
   UPLOAD_ZIP_INVALID: likeness('2390', 400, 'Uploaded zip file is invalid', 'Corrupt, truncated, encrypted, nested, oversized or unsafe zip, or no `info.json` in it.'),
   UPLOAD_URL_UNKNOWN: likeness('2391', 404, 'Upload URL is unknown', 'PUT to an upload URL this server did not issue (or one replaced by a retried prep_upload).'),
   UPLOAD_URL_EXPIRED: likeness('2392', 410, 'Upload URL has expired', "PUT after the upload URL's lifetime."),

@@ -16,6 +16,18 @@ import type { BlobStore } from './types.js';
 /** Images of the jobs just uploaded, kept in memory for the worker that processes them (about 60 jobs' worth). */
 const RECENT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * A server's writes wait this long for a lock held by another process (a backup, a CLI command) before failing with
+ * a retryable error (isStorageBusy): SQLite waits synchronously, and every other request waits with it.
+ */
+const SERVER_BUSY_TIMEOUT_MS = 25;
+
+/** A write refused because another process holds the database lock; nothing was written, retrying may succeed. */
+export function isStorageBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
 export class StorageConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -66,7 +78,10 @@ export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv 
   blobs = new RecentBlobCache(blobs, RECENT_IMAGE_CACHE_BYTES);
   if (!config.databaseUrl) {
     const { secrets, serverSecret } = embeddedSecrets(config.dataDir);
-    const backend = openSqliteBackend(join(config.dataDir, 'likeness.db'), { backgroundCheckpoints: config.server });
+    const backend = openSqliteBackend(join(config.dataDir, 'likeness.db'), {
+      backgroundCheckpoints: config.server,
+      busyTimeoutMs: config.server ? SERVER_BUSY_TIMEOUT_MS : undefined,
+    });
     const problems = async () => problemList(backend.problem(), await blobProblem(blobs, config));
     return { kind: 'embedded', records: new KeySealingStore(backend.records, secrets), portal: backend.portal, queue: backend.queue, blobs, serverSecret, problems, close: backend.close };
   }

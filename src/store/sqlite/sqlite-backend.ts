@@ -26,13 +26,15 @@ export interface SqliteBackend {
 /**
  * `backgroundCheckpoints` (for a long-running server): WAL checkpoints run on another thread instead of inside
  * whichever write crosses SQLite's threshold (see WalCheckpointer). One-off commands keep SQLite's default.
+ * `busyTimeoutMs`: how long a write waits for a lock another process holds (blocking the thread meanwhile).
  */
-export function openSqliteBackend(file: string, options: { backgroundCheckpoints?: boolean } = {}): SqliteBackend {
+export function openSqliteBackend(file: string, options: { backgroundCheckpoints?: boolean; busyTimeoutMs?: number } = {}): SqliteBackend {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  // SQLite waits for a lock synchronously, on the event loop: a server waits briefly and fails (StorageBusyError).
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   const current = db.pragma('user_version', { simple: true }) as number;
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
