@@ -2,31 +2,15 @@
  * @file A locked SQLite database does not freeze the server: while another process holds an exclusive lock, writes
  * fail fast with a retryable 503 (nothing written), reads and /health keep answering at once.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceEngine } from '../../src/engine/types.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { holdExclusiveLock } from '../helpers/sqlite-lock.js';
 import { jobStatus, prepUpload } from '../helpers/smile-client.js';
 
 /** No job runs here: an engine that is never called spares loading the models. */
 const idleEngine = { close: async () => {} } as unknown as FaceEngine;
-
-/** Another process takes the database's write lock (BEGIN EXCLUSIVE) for holdMs; resolves once it holds it. */
-function holdExclusiveLock(file: string, holdMs: number): Promise<{ released: Promise<void> }> {
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
-    db.exec('BEGIN EXCLUSIVE');
-    console.log('locked');
-    setTimeout(() => { db.exec('ROLLBACK'); db.close(); }, Number(process.argv[2]));`;
-  const child = spawn(process.execPath, ['-e', script, file, String(holdMs)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() });
-  const released = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', () => resolve({ released }));
-    child.once('error', reject);
-  });
-}
 
 describe('a database locked by another process', () => {
   let ts: TestServer;
