@@ -18,7 +18,7 @@ import type { JobContext } from './jobs/context.js';
 import { EarlyEngineRuns } from './jobs/early-engine-runs.js';
 import { processJobFailed, processJobTask } from './jobs/job-processor.js';
 import { TaskRunner } from './jobs/task-runner.js';
-import { openStorage } from './store/open-storage.js';
+import { openStorage, refuseLostDatabase } from './store/open-storage.js';
 import type { Storage } from './store/storage.js';
 import type { Environment } from './store/types.js';
 
@@ -51,7 +51,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (config.role !== 'all' && !config.databaseUrl) {
     throw new Error(`--role ${config.role} needs a shared database (--database postgres://…): an embedded node is the only node`);
   }
-  const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobsUrl: config.blobsUrl, server: true });
+  const storageConfig = { dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobsUrl: config.blobsUrl, server: true };
+  const storage = await openStorage(storageConfig);
+  try {
+    await refuseLostDatabase(storage, storageConfig);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
   const { records: store, queue, blobs, serverSecret } = storage;
   const runsWorkers = config.role !== 'api';
   const ownEngine = !opts.engine;
@@ -109,6 +116,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     http = await buildHttpServer({ ctx, metrics, https: { cert: tls.cert, key: tls.key }, publicUrl: () => origin,
       api: config.role !== 'worker',
       portal: config.role !== 'worker' ? storage.portal : undefined,
+      storageProblems: () => storage.problems(),
     });
     await http.listen({ host: config.host, port: config.port });
     const port = (http.server.address() as AddressInfo).port;

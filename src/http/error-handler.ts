@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { apiError, isApiError, type ApiError } from '../errors/api-errors.js';
 import { RateLimitedError } from '../jobs/rate-limit.js';
+import { isStorageBusy } from '../store/open-storage.js';
 
 function fromFastify(err: FastifyError): ApiError | null {
   if (err.validation) {
@@ -38,6 +39,11 @@ function fromFastify(err: FastifyError): ApiError | null {
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (isStorageBusy(err)) {
+      req.log.warn({ url: req.routeOptions.url }, 'database locked by another process: write refused');
+      const busy = apiError('STORAGE_BUSY');
+      return reply.status(busy.httpStatus).header('retry-after', '1').send(busy.toJSON());
+    }
     const known = isApiError(err) ? err : fromFastify(err);
     if (known) {
       req.log.info({ code: known.code, url: req.routeOptions.url }, known.message);

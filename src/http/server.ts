@@ -2,11 +2,12 @@
  * @file The Fastify application: Smile ID routes per environment, the upload and image capabilities, the admin API,
  * health and metrics. Pure wiring; behaviour lives in the job layer.
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { JobContext } from '../jobs/context.js';
 import { portalRoutes } from '../portal/portal-routes.js';
 import type { PortalStore } from '../store/portal-types.js';
+import type { StorageProblem } from '../store/storage.js';
 import type { Environment } from '../store/types.js';
 import { installErrorHandling } from './error-handler.js';
 import { IMAGE_ROUTE_PREFIX, makeLinks, UPLOAD_ROUTE_PREFIX } from './links.js';
@@ -31,9 +32,11 @@ export interface HttpOptions {
   portal?: PortalStore;
   /** false for a worker node: only /health and /metrics, for an orchestrator's probes. */
   api?: boolean;
+  /** Readiness of the storage (Storage.problems). */
+  storageProblems: () => Promise<StorageProblem[]>;
 }
 
-export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, api = true }: HttpOptions): Promise<FastifyInstance> {
+export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, api = true, storageProblems }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(https ? { https } : {}),
     bodyLimit: ctx.config.bodyLimitBytes,
@@ -67,7 +70,17 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
     await app.register(webRoutes, { ctx });
   }
   if (portal) await app.register(portalRoutes, { prefix: '/portal', ctx, portal });
-  app.get('/health', async () => ({ status: 'ok' }));
+  // Liveness: the process answers. Readiness (/health, /health/ready): the storage is there and takes writes, so a
+  // deleted database or a read-only disk takes the node out of service instead of "completing" jobs into nothing.
+  app.get('/health/live', async () => ({ status: 'ok' }));
+  const ready = async (_req: unknown, reply: FastifyReply) => {
+    const problems = await storageProblems();
+    if (!problems.length) return { status: 'ok' };
+    ctx.log.error({ problems }, 'storage is not ready');
+    return reply.code(503).send({ status: 'unavailable', failing: problems.map((p) => p.component) });
+  };
+  app.get('/health', ready);
+  app.get('/health/ready', ready);
   app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
   return app;
 }

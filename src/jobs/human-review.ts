@@ -62,7 +62,8 @@ async function enrollmentFor(ctx: JobContext, job: JobRecord): Promise<Enrollmen
 
 /**
  * Records the reviewer's decision as the final result. Only the holder of an unexpired claim may decide, and only
- * once: the claim is consumed atomically, so a second decision (by anyone) fails with `not_claimed`.
+ * once: the claim is consumed in the transaction that completes the job, so a second decision (by anyone, even one
+ * who claimed the job while the first was being written) fails with `not_claimed`.
  */
 export async function decideReview(
   ctx: JobContext,
@@ -86,9 +87,8 @@ export async function decideReview(
   const enrollment = kind === 'enroll' && approved ? await enrollmentFor(ctx, job) : undefined;
   const outcome: CompletedJob = { state: 'complete', result, enrollment, callback: callbackFor(job, result) };
 
-  if (!(await portal.consumeReviewClaim(smileJobId, reviewer.accountId, new Date()))) {
+  if (!(await ctx.store.completeReview(smileJobId, reviewer.accountId, new Date(), outcome))) {
     throw apiError('REVIEW_NOT_CLAIMED', `Job ${smileJobId} was decided or its claim expired meanwhile`);
   }
-  await ctx.store.completeJob(smileJobId, outcome, null);
   return result;
 }

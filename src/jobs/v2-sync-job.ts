@@ -80,6 +80,8 @@ export async function runV2Job(
         uploadTokenHash: null,
         uploadExpiresAt: null,
         images: refs,
+        // Leased to this request: if the process dies before the result is stored, a worker finishes the job.
+        processLeaseMs: ctx.config.jobLeaseMs,
       });
       return { job: created, stored: refs };
     } catch (err) {
@@ -89,11 +91,11 @@ export async function runV2Job(
   });
   let result;
   try {
-    result = await completeJobFromImages(ctx, job, stored, null);
+    result = await completeJobFromImages(ctx, job, stored, job.processTaskId);
   } catch (err) {
     // The job exists: give it a final (system error) result rather than leaving it processing forever.
     const failed = errorResult(jobKind, apiError('SYSTEM_ERROR', 'System error: the job could not be processed'));
-    await ctx.store.completeJob(job.smileJobId, { state: 'complete', result: failed, callback: callbackFor(job, failed) }, null);
+    await ctx.store.completeJob(job.smileJobId, { state: 'complete', result: failed, callback: callbackFor(job, failed) }, job.processTaskId);
     throw err;
   }
   return buildV2Response({

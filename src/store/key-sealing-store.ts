@@ -82,6 +82,10 @@ export class KeySealingStore implements RecordStore {
     return this.inner.completeJob(smileJobId, outcome, taskId);
   }
 
+  completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob) {
+    return this.inner.completeReview(smileJobId, accountId, now, outcome);
+  }
+
   listUserJobs(partnerId: string, environment: Environment, userId: string) {
     return this.inner.listUserJobs(partnerId, environment, userId);
   }

@@ -10,11 +10,23 @@ import { RecentBlobCache } from './blob/recent-blob-cache.js';
 import { KeySealingStore } from './key-sealing-store.js';
 import { SecretBox } from './secret-box.js';
 import { openSqliteBackend } from './sqlite/sqlite-backend.js';
-import type { Storage, StorageConfig } from './storage.js';
+import type { Storage, StorageConfig, StorageProblem } from './storage.js';
 import type { BlobStore } from './types.js';
 
 /** Images of the jobs just uploaded, kept in memory for the worker that processes them (about 60 jobs' worth). */
 const RECENT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A server's writes wait this long for a lock held by another process (a backup, a CLI command) before failing with
+ * a retryable error (isStorageBusy): SQLite waits synchronously, and every other request waits with it.
+ */
+const SERVER_BUSY_TIMEOUT_MS = 25;
+
+/** A write refused because another process holds the database lock; nothing was written, retrying may succeed. */
+export function isStorageBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
 
 export class StorageConfigError extends Error {
   constructor(message: string) {
@@ -66,8 +78,12 @@ export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv 
   blobs = new RecentBlobCache(blobs, RECENT_IMAGE_CACHE_BYTES);
   if (!config.databaseUrl) {
     const { secrets, serverSecret } = embeddedSecrets(config.dataDir);
-    const backend = openSqliteBackend(join(config.dataDir, 'likeness.db'), { backgroundCheckpoints: config.server });
-    return { kind: 'embedded', records: new KeySealingStore(backend.records, secrets), portal: backend.portal, queue: backend.queue, blobs, serverSecret, close: backend.close };
+    const backend = openSqliteBackend(join(config.dataDir, 'likeness.db'), {
+      backgroundCheckpoints: config.server,
+      busyTimeoutMs: config.server ? SERVER_BUSY_TIMEOUT_MS : undefined,
+    });
+    const problems = async () => problemList(backend.problem(), await blobProblem(blobs, config));
+    return { kind: 'embedded', records: new KeySealingStore(backend.records, secrets), portal: backend.portal, queue: backend.queue, blobs, serverSecret, problems, close: backend.close };
   }
   const masterKey = clusterMasterKey(env);
   // Link signing gets its own key derived from the master key, so one shared secret configures a node.
@@ -80,6 +96,39 @@ export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv 
     queue: backend.queue,
     blobs,
     serverSecret,
+    problems: async () => problemList(...(await Promise.all([backend.problem(), blobProblem(blobs, config)]))),
     close: backend.close,
   };
+}
+
+/**
+ * Refuses a server start on an empty database beside stored images: the database was lost (deleted, or the wrong
+ * one configured). Starting would create a new first partner with new keys and leave every image without a record.
+ */
+export async function refuseLostDatabase(storage: Storage, config: StorageConfig): Promise<void> {
+  if ((await storage.records.listPartners()).length > 0 || !(await storage.blobs.holdsAny())) return;
+  throw new StorageConfigError(
+    `the database ${describeDatabase(config)} is empty, but the image store ${describeBlobs(config)} holds images: the ` +
+      'database was lost or the wrong one is configured. Restore the database (or point --data/--database at the right ' +
+      'one); refusing to start, so as not to create new partners beside images that would have no records',
+  );
+}
+
+function problemList(database: string | null, images: string | null): StorageProblem[] {
+  const list: StorageProblem[] = [];
+  if (database) list.push({ component: 'database', detail: database });
+  if (images) list.push({ component: 'images', detail: images });
+  return list;
+}
+
+/** The blob store takes a write (and its removal): a small probe object under its own key. */
+async function blobProblem(blobs: BlobStore, config: StorageConfig): Promise<string | null> {
+  const key = `health/probe-${randomBytes(6).toString('hex')}`;
+  try {
+    await blobs.put(key, Buffer.from('probe'));
+    await blobs.delete([key]);
+    return null;
+  } catch (err) {
+    return `the image store ${describeBlobs(config)} does not take writes: ${(err as Error).message}`;
+  }
 }

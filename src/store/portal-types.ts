@@ -147,9 +147,5 @@ export interface PortalStore {
   claimReview(smileJobId: number, accountId: number, now: Date, ttlMs: number): Promise<ClaimOutcome>;
   getClaim(smileJobId: number, now: Date): Promise<ReviewClaim | null>;
   releaseReview(smileJobId: number, accountId: number): Promise<boolean>;
-  /**
-   * Atomically checks that the job is still in review and that this account holds an unexpired claim, and removes
-   * the claim, so that exactly one decision goes ahead. False when either does not hold.
-   */
-  consumeReviewClaim(smileJobId: number, accountId: number, now: Date): Promise<boolean>;
+  // A decision consumes the claim in the transaction that completes the job: RecordStore.completeReview.
 }

@@ -16,7 +16,18 @@ export interface Storage {
   blobs: BlobStore;
   /** Secret for capability links (upload URLs, image links, web tokens); the same on every node of a cluster. */
   serverSecret: Buffer;
+  /**
+   * Readiness: what is wrong with the storage right now (the database file deleted or replaced, the database
+   * unreachable or read-only, the blob store not accepting writes); empty when both are there and writable.
+   */
+  problems(): Promise<StorageProblem[]>;
   close(): Promise<void>;
+}
+
+export interface StorageProblem {
+  component: 'database' | 'images';
+  /** For the operator's log: names paths and hosts, so not for unauthenticated answers. */
+  detail: string;
 }
 
 export interface StorageConfig {

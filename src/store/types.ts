@@ -98,6 +98,17 @@ export interface NewJob {
   uploadExpiresAt: string | null;
   /** Images of a synchronous (v2) job, recorded in the same transaction as the job. */
   images?: JobImage[];
+  /**
+   * A synchronous job is processed by the request that created it: its process_job task is created with it, already
+   * leased to that request for this long, so that a job whose process dies mid-request is processed again by a
+   * worker once the lease runs out (at once on an embedded restart), and reaches its final result and callback.
+   */
+  processLeaseMs?: number;
+}
+
+export interface CreatedJob extends JobRecord {
+  /** The leased process_job task of a job created with processLeaseMs (finish it through completeJob); else null. */
+  processTaskId: string | null;
 }
 
 export type TaskKind = 'process_job' | 'deliver_callback';
@@ -173,7 +184,7 @@ export interface RecordStore {
 
   // Jobs.
   /** @throws DuplicateJobError when (partner, environment, job_id) exists. */
-  createJob(job: NewJob): Promise<JobRecord>;
+  createJob(job: NewJob): Promise<CreatedJob>;
   getJob(partnerId: string, environment: Environment, jobId: string): Promise<JobRecord | null>;
   getJobBySmileId(smileJobId: number): Promise<JobRecord | null>;
   getJobByUploadToken(tokenHash: string): Promise<JobRecord | null>;
@@ -184,6 +195,12 @@ export interface RecordStore {
   acceptUpload(smileJobId: number, images: JobImage[]): Promise<boolean>;
   /** Writes the outcome, the enrolment, the callback and completes the task, atomically. */
   completeJob(smileJobId: number, outcome: CompletedJob, taskId: string | null): Promise<void>;
+  /**
+   * A reviewer's decision, in one transaction: consumes this account's unexpired claim of a job still in review and
+   * writes the outcome as completeJob does. False, writing nothing, when the claim is not held (expired, another
+   * account's, or the job was decided meanwhile): exactly one decision, and one callback, per review.
+   */
+  completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob): Promise<boolean>;
   /** Jobs of this user, oldest first (job_status `history`). */
   listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]>;
 
@@ -231,4 +248,6 @@ export interface BlobStore {
   put(key: string, data: Buffer): Promise<void>;
   get(key: string): Promise<Buffer | null>;
   delete(keys: string[]): Promise<void>;
+  /** True when the store holds at least one object (start-up refuses an empty database beside stored images). */
+  holdsAny(): Promise<boolean>;
 }

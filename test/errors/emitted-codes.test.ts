@@ -3,6 +3,7 @@
  * request per code, against real servers, the portal and the review flow included. A code added to the registry
  * without a trigger here fails the type check (the table is keyed by every registry name).
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ERRORS, type ApiErrorName } from '../../src/errors/api-errors.js';
 import { createEngine } from '../../src/engine/index.js';
@@ -10,6 +11,7 @@ import type { FaceEngine } from '../../src/engine/types.js';
 import { generateSignature } from '../../src/protocol/signature.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { HAS_SHARED, sharedFile } from '../helpers/shared-data.js';
+import { holdExclusiveLock } from '../helpers/sqlite-lock.js';
 import { jobZip, postJson, prepUpload, putZip, signed, waitForJob, type RawResponse } from '../helpers/smile-client.js';
 import { addAccount, PortalClient, provisionalJob, syntheticSelfie, unique } from '../portal/portal-helpers.js';
 
@@ -206,6 +208,12 @@ const TRIGGERS: Record<ApiErrorName, () => Promise<Emitted>> = {
     expect((await portal.post(`/portal/review/${job.smileJobId}/claim`, { _csrf: portal.csrf() })).status).toBe(303);
     await portal.get(`/portal/review/${job.smileJobId}`);
     return fromPage(await portal.post(`/portal/review/${job.smileJobId}/decide`, { _csrf: portal.csrf(), decision: 'approve', reason: 'fine' }));
+  },
+  STORAGE_BUSY: async () => {
+    const lock = await holdExclusiveLock(join(ts.dataDir, 'likeness.db'), 1000);
+    const res = await prepUpload(ts, { userId: 'u', jobId: unique('emit-busy'), jobType: 4 });
+    await lock.released;
+    return fromJson(res);
   },
   NOTHING_TO_REPLAY: async () => {
     const { p, uploadUrl } = await prepared();

@@ -86,8 +86,10 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       const created = await s.records.createJob(newJob('001', 'j1', { callbackUrl: 'https://cb.example/x', partnerParams: { b: 1, a: [1, 'x'] } }));
       expect(created).toMatchObject({ jobId: 'j1', state: 'awaiting_upload', callbackUrl: 'https://cb.example/x', partnerParams: { b: 1, a: [1, 'x'] }, result: null });
       expect(Object.keys(created.partnerParams)).toEqual(['b', 'a']);
-      expect(await s.records.getJob('001', 'production', 'j1')).toEqual(created);
-      expect(await s.records.getJobBySmileId(created.smileJobId)).toEqual(created);
+      const { processTaskId, ...record } = created;
+      expect(processTaskId).toBeNull();
+      expect(await s.records.getJob('001', 'production', 'j1')).toEqual(record);
+      expect(await s.records.getJobBySmileId(created.smileJobId)).toEqual(record);
       expect(Number.isSafeInteger(created.smileJobId)).toBe(true);
       expect(new Date(created.createdAt).toISOString()).toBe(created.createdAt);
     });
@@ -189,6 +191,29 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       expect(await s.queue.claim(['process_job'], 60_000)).toMatchObject({ kind: 'process_job', attempts: 2 });
     });
 
+    it('a synchronous job is created with its processing task leased to the request: a crash leaves it to a worker', async () => {
+      const sync = (jobId: string, processLeaseMs: number) =>
+        s.records.createJob(newJob('001', jobId, { uploadTokenHash: null, uploadExpiresAt: null, images: [{ role: 'selfie', index: 0, blobKey: `k-${jobId}` }], processLeaseMs }));
+      // The request finishes it: its completion finishes the task, nothing is left for a worker.
+      const done = await sync('j1', 60_000);
+      expect(done.processTaskId).not.toBeNull();
+      expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
+      await s.records.completeJob(done.smileJobId, { state: 'complete', result: approved() }, done.processTaskId);
+      // Its process died: a restart (embedded) or the lease running out (cluster) hands the job to a worker.
+      const crashed = await sync('j2', 60_000);
+      expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
+      expect(await s.queue.recover(true)).toBe(1);
+      expect(await s.queue.claim(['process_job'], 60_000)).toMatchObject({ payload: { smileJobId: crashed.smileJobId }, attempts: 2 });
+      const expired = await sync('j3', 50);
+      await new Promise((r) => setTimeout(r, 80));
+      const task = (await s.queue.claim(['process_job'], 60_000))!;
+      expect(task).toMatchObject({ payload: { smileJobId: expired.smileJobId }, attempts: 2 });
+      // The request that lost its lease writes nothing; the worker's result stands.
+      await expect(s.records.completeJob(expired.smileJobId, { state: 'complete', result: approved() }, expired.processTaskId)).rejects.toBeInstanceOf(LeaseLostError);
+      await s.records.completeJob(expired.smileJobId, { state: 'complete', result: approved() }, task.id);
+      expect((await s.records.getJobBySmileId(expired.smileJobId))!.state).toBe('complete');
+    });
+
     it('an expired lease is claimed again without a recovery pass (another worker takes over)', async () => {
       const job = await s.records.createJob(newJob('001', 'j1'));
       await s.records.acceptUpload(job.smileJobId, []);
@@ -272,10 +297,17 @@ describe.each(BACKENDS)('%s backend', (backend) => {
         expect(await other.portal.claimReview(job.smileJobId, reviewer.id, now, 60_000)).toMatchObject({ ok: false, reason: 'held' });
         expect((await other.portal.listReviewQueue(p.partnerId, 'production', 10))[0].claim).toMatchObject({ accountId: account.id });
         expect(await other.portal.countReviewQueue(p.partnerId, 'production')).toBe(1);
-        expect(await other.portal.consumeReviewClaim(job.smileJobId, reviewer.id, now)).toBe(false);
-        expect(await other.portal.consumeReviewClaim(job.smileJobId, account.id, now)).toBe(true);
-        expect(await s.portal.consumeReviewClaim(job.smileJobId, account.id, now)).toBe(false);
-        const page = await other.portal.listJobs({ partnerId: p.partnerId, environment: 'production', category: 'provisional' }, { limit: 10 });
+        // A decision consumes the claim and completes the job together: only the holder, only once.
+        const decided = { state: 'complete' as const, result: { ...approved(), isMachineResult: false }, callback: { url: 'https://cb.example.test/', body: { x: 1 } } };
+        expect(await other.records.completeReview(job.smileJobId, reviewer.id, now, decided)).toBe(false);
+        expect(await other.records.completeReview(job.smileJobId, account.id, new Date(now.getTime() + 61_000), decided)).toBe(false);
+        expect((await s.records.getJobBySmileId(job.smileJobId))!.state).toBe('review');
+        expect(await other.records.completeReview(job.smileJobId, account.id, now, decided)).toBe(true);
+        expect(await s.records.completeReview(job.smileJobId, account.id, now, decided)).toBe(false);
+        expect((await s.records.getJobBySmileId(job.smileJobId))!.state).toBe('complete');
+        expect(await s.records.listDeliveries(job.smileJobId)).toHaveLength(1);
+        expect(await s.portal.getClaim(job.smileJobId, now)).toBeNull();
+        const page = await other.portal.listJobs({ partnerId: p.partnerId, environment: 'production', category: 'approved' }, { limit: 10 });
         expect(page.jobs.map((j) => [j.jobId, j.resultCode])).toEqual([['j1', '0810']]);
         await s.portal.appendAudit({ partnerId: p.partnerId, accountId: account.id, actorEmail: account.email, action: 'job.view', environment: 'production', target: 'j1', detail: null });
         expect((await other.portal.listAudit(p.partnerId, { limit: 5 }))[0]).toMatchObject({ action: 'job.view', target: 'j1' });

@@ -3,7 +3,7 @@
  * refers to a key only after put() resolved; so a crash mid-write leaves at worst an unreferenced file, and writes
  * need no temporary file and rename (half the file-system calls on the upload path).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, opendir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { BlobStore } from '../types.js';
 
@@ -67,5 +67,15 @@ export class LocalDirBlobStore implements BlobStore {
 
   async delete(keys: string[]): Promise<void> {
     await Promise.all(keys.map((k) => rm(this.path(k), { force: true })));
+  }
+
+  async holdsAny(): Promise<boolean> {
+    try {
+      // Depth-first, stopping at the first file: cheap however many images there are.
+      for await (const entry of await opendir(this.root, { recursive: true })) if (entry.isFile()) return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    return false;
   }
 }

@@ -30,6 +30,10 @@ export class RecentBlobCache implements BlobStore {
     await this.inner.delete(keys);
   }
 
+  holdsAny(): Promise<boolean> {
+    return this.inner.holdsAny();
+  }
+
   private remember(key: string, data: Buffer): void {
     if (data.length > this.maxBytes) return;
     this.forget(key);

@@ -3,7 +3,7 @@
  * key under a prefix. Credentials come from the standard AWS chain (environment, shared files, instance roles);
  * nothing is written to local disk.
  */
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
 import type { BlobStore } from '../types.js';
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_.-]{0,200}$/;
@@ -77,6 +77,12 @@ export class S3BlobStore implements BlobStore {
   async delete(keys: string[]): Promise<void> {
     // One DeleteObject per key: DeleteObjects needs a Content-MD5 some S3-compatible stores handle differently.
     await Promise.all(keys.map((k) => this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.key(k) }))));
+  }
+
+  async holdsAny(): Promise<boolean> {
+    const prefix = this.config.prefix ? `${this.config.prefix}/` : undefined;
+    const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: prefix, MaxKeys: 1 }));
+    return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
   }
 }
 

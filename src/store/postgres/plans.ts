@@ -65,6 +65,9 @@ const sql = {
   // The task queue: claimed with FOR UPDATE SKIP LOCKED, so concurrent workers never wait on each other's rows;
   // times are the database's clock, the one clock every node shares.
   insertTask: `INSERT INTO tasks (kind, payload, state, run_at, created_at) VALUES ($1, $2, 'ready', now(), now())`,
+  // A synchronous job's processing, leased to the request that runs it; no NOTIFY: no worker is to take it now.
+  insertLeasedTask: `INSERT INTO tasks (kind, payload, state, run_at, lease_until, attempts, created_at)
+    VALUES ($1, $2, 'leased', now(), now() + $3 * interval '1 millisecond', 1, now()) RETURNING id`,
   notifyWork: `SELECT pg_notify('${WORK_CHANNEL}', '')`,
   claimTask: `WITH next AS (
       SELECT id FROM tasks
@@ -79,6 +82,9 @@ const sql = {
   recoverExpired: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased' AND lease_until <= now()`,
   recoverAll: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased'`,
   nextDueAt: `SELECT LEAST((SELECT min(run_at) FROM tasks WHERE state = 'ready'), (SELECT min(lease_until) FROM tasks WHERE state = 'leased')) AS t`,
+
+  // Readiness: the database answers, through this pool, with a table of ours, and takes writes.
+  checkWritable: `SELECT pg_is_in_recovery() AS standby, (SELECT count(*) FROM partners) AS partners`,
 
   // Migrations (run under an advisory lock).
   lockMigrations: `SELECT pg_advisory_lock(7340553)`,

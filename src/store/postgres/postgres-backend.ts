@@ -16,6 +16,8 @@ export interface PostgresBackend {
   records: RecordBackend;
   portal: PortalStore;
   queue: JobQueue;
+  /** Why the database cannot take writes now (see Storage.problems); null when it can. */
+  problem(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -62,11 +64,20 @@ export async function openPostgresBackend(url: string): Promise<PostgresBackend>
     throw new Error(`could not open the database ${new URL(url).host}${new URL(url).pathname}: ${(err as Error).message}`);
   }
   const queue = new PostgresTaskQueue(db);
+  const where = `${new URL(url).host}${new URL(url).pathname}`;
   return {
     db,
     records: new PostgresRecordStore(db),
     portal: new PostgresPortalStore(db),
     queue,
+    problem: async () => {
+      try {
+        const { rows } = await db.run<{ standby: boolean }>(PLANS.checkWritable);
+        return rows[0].standby ? `the database ${where} is a read-only standby` : null;
+      } catch (err) {
+        return `the database ${where} cannot be reached: ${(err as Error).message}`;
+      }
+    },
     close: async () => {
       await queue.close();
       await db.close();

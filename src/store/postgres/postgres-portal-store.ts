@@ -185,8 +185,4 @@ export class PostgresPortalStore implements PortalStore {
   async releaseReview(smileJobId: number, accountId: number): Promise<boolean> {
     return (await this.db.run(PLANS.releaseClaim, [smileJobId, accountId])).rowCount === 1;
   }
-
-  async consumeReviewClaim(smileJobId: number, accountId: number, now: Date): Promise<boolean> {
-    return (await this.db.run(PLANS.consumeClaim, [smileJobId, accountId, now])).rowCount === 1;
-  }
 }

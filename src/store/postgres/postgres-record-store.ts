@@ -9,6 +9,7 @@ import {
   type CallbackAttempt,
   type CallbackDelivery,
   type CompletedJob,
+  type CreatedJob,
   type EnrolledUser,
   type Environment,
   type JobImage,
@@ -20,7 +21,7 @@ import {
   type Task,
   type TaskKind,
 } from '../types.js';
-import { LeaseLostError, parseTaskToken } from '../task-token.js';
+import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
 import { PLANS } from './plans.js';
 import { violates, type PostgresDb, type Queryable } from './postgres-db.js';
 
@@ -131,7 +132,7 @@ export class PostgresRecordStore implements RecordBackend {
     });
   }
 
-  async createJob(job: NewJob): Promise<JobRecord> {
+  async createJob(job: NewJob): Promise<CreatedJob> {
     try {
       return await this.db.transaction(async (c) => {
         const { rows } = await this.db.run(
@@ -154,7 +155,12 @@ export class PostgresRecordStore implements RecordBackend {
         );
         const created = jobFromRow(rows[0]);
         if (job.images) await this.insertImages(c, created.smileJobId, job.images);
-        return created;
+        let processTaskId: string | null = null;
+        if (job.processLeaseMs) {
+          const task = await this.db.run<{ id: number }>(PLANS.insertLeasedTask, ['process_job', JSON.stringify({ smileJobId: created.smileJobId }), job.processLeaseMs], c);
+          processTaskId = taskToken(task.rows[0].id, 1);
+        }
+        return { ...created, processTaskId };
       });
     } catch (err) {
       if (violates(err, 'jobs_job_id_unique')) throw new DuplicateJobError(job.jobId);
@@ -211,18 +217,33 @@ export class PostgresRecordStore implements RecordBackend {
         const { rowId, attempts } = parseTaskToken(taskId);
         if ((await this.db.run(PLANS.finishTask, [rowId, attempts], c)).rowCount !== 1) throw new LeaseLostError(taskId);
       }
-      const { rows } = await this.db.run(PLANS.getJobOwner, [smileJobId], c);
-      const job = rows[0];
-      if (!job) throw new Error(`job ${smileJobId} does not exist`);
-      const ts = now();
-      await this.db.run(PLANS.completeJob, [outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId], c);
-      const e = outcome.enrollment;
-      if (e) {
-        const template = Buffer.from(e.template.buffer, e.template.byteOffset, e.template.byteLength);
-        await this.db.run(PLANS.upsertEnrollment, [job.partner_id, job.environment, e.userId, template, e.imageKey, smileJobId, ts], c);
-      }
-      if (outcome.callback) await this.insertDelivery(c, smileJobId, outcome.callback.url, outcome.callback.body);
+      await this.writeOutcome(c, smileJobId, outcome);
     });
+  }
+
+  async completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob): Promise<boolean> {
+    return this.db.transaction(async (c) => {
+      // The job row lock serialises this with claims of the same job (claimReview takes it too).
+      await this.db.run(PLANS.getJobStateForUpdate, [smileJobId], c);
+      if ((await this.db.run(PLANS.consumeClaim, [smileJobId, accountId, now], c)).rowCount !== 1) return false;
+      await this.writeOutcome(c, smileJobId, outcome);
+      return true;
+    });
+  }
+
+  /** The outcome, enrolment and callback of completeJob/completeReview, inside their transaction. */
+  private async writeOutcome(c: Queryable, smileJobId: number, outcome: CompletedJob): Promise<void> {
+    const { rows } = await this.db.run(PLANS.getJobOwner, [smileJobId], c);
+    const job = rows[0];
+    if (!job) throw new Error(`job ${smileJobId} does not exist`);
+    const ts = now();
+    await this.db.run(PLANS.completeJob, [outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId], c);
+    const e = outcome.enrollment;
+    if (e) {
+      const template = Buffer.from(e.template.buffer, e.template.byteOffset, e.template.byteLength);
+      await this.db.run(PLANS.upsertEnrollment, [job.partner_id, job.environment, e.userId, template, e.imageKey, smileJobId, ts], c);
+    }
+    if (outcome.callback) await this.insertDelivery(c, smileJobId, outcome.callback.url, outcome.callback.body);
   }
 
   async listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]> {

@@ -2,6 +2,7 @@
  * @file Opens the embedded database (WAL, migrations) and the record, portal and queue stores over its one
  * connection.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { PortalStore } from '../portal-types.js';
 import type { JobQueue, RecordBackend } from '../types.js';
@@ -17,19 +18,23 @@ export interface SqliteBackend {
   records: RecordBackend;
   portal: PortalStore;
   queue: JobQueue;
+  /** Why the database cannot take writes now (see Storage.problems); null when it can. */
+  problem(): string | null;
   close(): Promise<void>;
 }
 
 /**
  * `backgroundCheckpoints` (for a long-running server): WAL checkpoints run on another thread instead of inside
  * whichever write crosses SQLite's threshold (see WalCheckpointer). One-off commands keep SQLite's default.
+ * `busyTimeoutMs`: how long a write waits for a lock another process holds (blocking the thread meanwhile).
  */
-export function openSqliteBackend(file: string, options: { backgroundCheckpoints?: boolean } = {}): SqliteBackend {
+export function openSqliteBackend(file: string, options: { backgroundCheckpoints?: boolean; busyTimeoutMs?: number } = {}): SqliteBackend {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  // SQLite waits for a lock synchronously, on the event loop: a server waits briefly and fails (StorageBusyError).
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   const current = db.pragma('user_version', { simple: true }) as number;
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
@@ -41,11 +46,26 @@ export function openSqliteBackend(file: string, options: { backgroundCheckpoints
   const checkpointer = options.backgroundCheckpoints ? new WalCheckpointer(file) : null;
   if (checkpointer) db.pragma('wal_autocheckpoint = 0');
   const queue = new SqliteTaskQueue(db);
+  // An open connection keeps writing into a file deleted (or replaced) behind it: compare what is at the path now.
+  const opened = statSync(file);
+  const problem = (): string | null => {
+    try {
+      const now = statSync(file);
+      if (now.ino !== opened.ino || now.dev !== opened.dev) return `the database file ${file} was replaced since the server started`;
+      accessSync(file, constants.W_OK);
+      db.prepare('SELECT count(*) FROM partners').get();
+      return null;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return e.code === 'ENOENT' ? `the database file ${file} was deleted` : `the database ${file} cannot be used: ${e.message}`;
+    }
+  };
   return {
     db,
     records: new SqliteRecordStore(db, queue),
     portal: new SqlitePortalStore(db),
     queue,
+    problem,
     close: async () => {
       await checkpointer?.close();
       if (checkpointer) db.pragma('wal_checkpoint(TRUNCATE)');

@@ -211,15 +211,4 @@ export class SqlitePortalStore implements PortalStore {
   async releaseReview(smileJobId: number, accountId: number): Promise<boolean> {
     return this.sql('DELETE FROM review_claims WHERE smile_job_id = ? AND account_id = ?').run(smileJobId, accountId).changes === 1;
   }
-
-  async consumeReviewClaim(smileJobId: number, accountId: number, now: Date): Promise<boolean> {
-    return this.db.transaction(() => {
-      const res = this.sql(
-          `DELETE FROM review_claims WHERE smile_job_id = ? AND account_id = ? AND expires_at > ?
-           AND EXISTS (SELECT 1 FROM jobs WHERE smile_job_id = ? AND state = 'review')`,
-        )
-        .run(smileJobId, accountId, now.getTime(), smileJobId);
-      return res.changes === 1;
-    })();
-  }
 }

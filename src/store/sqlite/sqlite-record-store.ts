@@ -7,6 +7,7 @@ import {
   type CallbackAttempt,
   type CallbackDelivery,
   type CompletedJob,
+  type CreatedJob,
   type EnrolledUser,
   type Environment,
   type JobImage,
@@ -158,11 +159,11 @@ export class SqliteRecordStore implements RecordBackend {
     })();
   }
 
-  async createJob(job: NewJob): Promise<JobRecord> {
+  async createJob(job: NewJob): Promise<CreatedJob> {
     const ts = now();
-    let smileJobId: number;
+    let created: { id: number; processTaskId: string | null };
     try {
-      smileJobId = this.db.transaction(() => {
+      created = this.db.transaction(() => {
         const res = this.sql(
             `INSERT INTO jobs (partner_id, environment, job_id, user_id, job_type, state, callback_url, partner_params, options,
                upload_token_hash, upload_expires_at, created_at, updated_at)
@@ -185,7 +186,8 @@ export class SqliteRecordStore implements RecordBackend {
           );
         const id = Number(res.lastInsertRowid);
         if (job.images) this.insertImages(id, job.images);
-        return id;
+        const processTaskId = job.processLeaseMs ? this.queue.insertLeased('process_job', { smileJobId: id }, job.processLeaseMs) : null;
+        return { id, processTaskId };
       })();
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(err).includes('jobs.job_id')) {
@@ -193,7 +195,7 @@ export class SqliteRecordStore implements RecordBackend {
       }
       throw err;
     }
-    return (await this.getJobBySmileId(smileJobId))!;
+    return { ...(await this.getJobBySmileId(created.id))!, processTaskId: created.processTaskId };
   }
 
   async getJob(partnerId: string, environment: Environment, jobId: string): Promise<JobRecord | null> {
@@ -244,27 +246,47 @@ export class SqliteRecordStore implements RecordBackend {
 
   async completeJob(smileJobId: number, outcome: CompletedJob, taskId: string | null): Promise<void> {
     this.db.transaction(() => {
-      const job = this.sql('SELECT partner_id, environment FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
-      if (!job) throw new Error(`job ${smileJobId} does not exist`);
-      const ts = now();
-      this.sql('UPDATE jobs SET state = ?, result = ?, result_category = ?, updated_at = ? WHERE smile_job_id = ?')
-        .run(outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId);
-      const e = outcome.enrollment;
-      if (e) {
-        const template = Buffer.from(e.template.buffer, e.template.byteOffset, e.template.byteLength);
-        this.sql(
-            `INSERT INTO users (partner_id, environment, user_id, status, template, image_key, enrolled_smile_job_id, created_at, updated_at)
-             VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)
-             ON CONFLICT (partner_id, environment, user_id) DO UPDATE SET
-               status = 'active', template = excluded.template, image_key = excluded.image_key,
-               enrolled_smile_job_id = excluded.enrolled_smile_job_id, updated_at = excluded.updated_at`,
-          )
-          .run(job.partner_id, job.environment, e.userId, template, e.imageKey, smileJobId, ts, ts);
-      }
-      if (outcome.callback) this.insertDelivery(smileJobId, outcome.callback.url, outcome.callback.body);
+      this.writeOutcome(smileJobId, outcome);
       if (taskId !== null) this.queue.finishSync(taskId);
     })();
     if (outcome.callback) this.queue.committed();
+  }
+
+  async completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob): Promise<boolean> {
+    const decided = this.db.transaction(() => {
+      const consumed = this.sql(
+          `DELETE FROM review_claims WHERE smile_job_id = ? AND account_id = ? AND expires_at > ?
+           AND EXISTS (SELECT 1 FROM jobs WHERE smile_job_id = ? AND state = 'review')`,
+        )
+        .run(smileJobId, accountId, now.getTime(), smileJobId);
+      if (consumed.changes !== 1) return false;
+      this.writeOutcome(smileJobId, outcome);
+      return true;
+    })();
+    if (decided && outcome.callback) this.queue.committed();
+    return decided;
+  }
+
+  /** The outcome, enrolment and callback of completeJob/completeReview; runs inside their transaction. */
+  private writeOutcome(smileJobId: number, outcome: CompletedJob): void {
+    const job = this.sql('SELECT partner_id, environment FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
+    if (!job) throw new Error(`job ${smileJobId} does not exist`);
+    const ts = now();
+    this.sql('UPDATE jobs SET state = ?, result = ?, result_category = ?, updated_at = ? WHERE smile_job_id = ?')
+      .run(outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId);
+    const e = outcome.enrollment;
+    if (e) {
+      const template = Buffer.from(e.template.buffer, e.template.byteOffset, e.template.byteLength);
+      this.sql(
+          `INSERT INTO users (partner_id, environment, user_id, status, template, image_key, enrolled_smile_job_id, created_at, updated_at)
+           VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)
+           ON CONFLICT (partner_id, environment, user_id) DO UPDATE SET
+             status = 'active', template = excluded.template, image_key = excluded.image_key,
+             enrolled_smile_job_id = excluded.enrolled_smile_job_id, updated_at = excluded.updated_at`,
+        )
+        .run(job.partner_id, job.environment, e.userId, template, e.imageKey, smileJobId, ts, ts);
+    }
+    if (outcome.callback) this.insertDelivery(smileJobId, outcome.callback.url, outcome.callback.body);
   }
 
   async listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]> {

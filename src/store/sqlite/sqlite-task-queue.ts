@@ -28,6 +28,14 @@ export class SqliteTaskQueue implements JobQueue {
       .run(kind, JSON.stringify(payload), runAt, new Date().toISOString());
   }
 
+  /** A task created already leased to its creator (a synchronous job's processing); returns its task id. */
+  insertLeased(kind: TaskKind, payload: Task['payload'], leaseMs: number): string {
+    const t = Date.now();
+    const res = this.sql("INSERT INTO tasks (kind, payload, state, run_at, lease_until, attempts, created_at) VALUES (?, ?, 'leased', ?, ?, 1, ?)")
+      .run(kind, JSON.stringify(payload), t, t + leaseMs, new Date(t).toISOString());
+    return taskToken(Number(res.lastInsertRowid), 1);
+  }
+
   committed(): void {
     this.signal.fire();
   }
