@@ -8,9 +8,12 @@ import type { JobContext } from '../jobs/context.js';
 import { portalRoutes } from '../portal/portal-routes.js';
 import type { PortalStore } from '../store/portal-types.js';
 import type { Environment } from '../store/types.js';
+import { SOURCE_SDK_VERSION } from '../client/client-version.js';
+import { healthResponseSchema } from '../protocol/response-schemas.js';
 import { installErrorHandling } from './error-handler.js';
 import { IMAGE_ROUTE_PREFIX, makeLinks, UPLOAD_ROUTE_PREFIX } from './links.js';
 import type { Metrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { imageRoutes } from './routes/images.js';
 import { smileV1Routes } from './routes/smile-v1.js';
@@ -41,6 +44,10 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal }
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
+  // Response schemas document the answers (/openapi.json) and tests hold real answers to them; the wire format is
+  // written as it always was, so a schema can never drop or reshape a field the SDKs read.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await registerOpenApi(app, SOURCE_SDK_VERSION);
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
@@ -60,7 +67,7 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal }
   await app.register(uploadRoutes, { prefix: UPLOAD_ROUTE_PREFIX, ctx });
   await app.register(imageRoutes, { prefix: IMAGE_ROUTE_PREFIX, ctx });
   if (portal) await app.register(portalRoutes, { prefix: '/portal', ctx, portal });
-  app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/health', { schema: { summary: 'Liveness probe', response: { 200: healthResponseSchema } } }, async () => ({ status: 'ok' }));
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: { type: 'string' } } } }, async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
   return app;
 }

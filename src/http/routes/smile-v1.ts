@@ -9,6 +9,8 @@ import { prepUpload, type UploadLinks } from '../../jobs/prep-upload.js';
 import { webToken } from '../../jobs/web-token.js';
 import { jobStatusRequestSchema, prepUploadRequestSchema, tokenRequestSchema } from '../../protocol/schemas.js';
 import type { Environment } from '../../store/types.js';
+import { jobStatusResponseSchema, prepUploadResponseSchema, tokenResponseSchema } from '../../protocol/response-schemas.js';
+import { ERROR_RESPONSES } from '../openapi.js';
 
 export interface SmileV1Options {
   ctx: JobContext;
@@ -19,7 +21,20 @@ export interface SmileV1Options {
 type Body = Record<string, unknown>;
 
 export const smileV1Routes: FastifyPluginAsync<SmileV1Options> = async (app, { ctx, environment, links }) => {
-  app.post<{ Body: Body }>('/upload', { schema: { body: prepUploadRequestSchema } }, (req) => prepUpload(ctx, environment, req.body, links));
-  app.post<{ Body: Body }>('/job_status', { schema: { body: jobStatusRequestSchema } }, (req) => jobStatus(ctx, environment, req.body, links));
-  app.post<{ Body: Body }>('/token', { schema: { body: tokenRequestSchema } }, (req) => webToken(ctx, environment, req.body));
+  const tags = [environment];
+  app.post<{ Body: Body }>(
+    '/upload',
+    { schema: { tags, summary: 'prep_upload: register a job and get its single-use upload_url', body: prepUploadRequestSchema, response: { 200: prepUploadResponseSchema, ...ERROR_RESPONSES } } },
+    (req) => prepUpload(ctx, environment, req.body, links),
+  );
+  app.post<{ Body: Body }>(
+    '/job_status',
+    { schema: { tags, summary: "A job's signed status and result, with history and image links on request", body: jobStatusRequestSchema, response: { 200: jobStatusResponseSchema, ...ERROR_RESPONSES } } },
+    (req) => jobStatus(ctx, environment, req.body, links),
+  );
+  app.post<{ Body: Body }>(
+    '/token',
+    { schema: { tags, summary: 'A short-lived token for the hosted web integration', body: tokenRequestSchema, response: { 200: tokenResponseSchema, ...ERROR_RESPONSES } } },
+    (req) => webToken(ctx, environment, req.body),
+  );
 };

@@ -7,6 +7,9 @@ import type { JobContext } from '../../jobs/context.js';
 import { runV2Job } from '../../jobs/v2-sync-job.js';
 import type { V2Kind, V2Request } from '../../protocol/v2-multipart.js';
 import type { Environment } from '../../store/types.js';
+import { v2ResponseSchema } from '../../protocol/response-schemas.js';
+import { v2HeadersSchema, v2MultipartBodySchema } from '../../protocol/schemas.js';
+import { ERROR_RESPONSES, type DocumentedBody } from '../openapi.js';
 
 async function readMultipart(req: FastifyRequest): Promise<V2Request> {
   if (!req.isMultipart()) throw apiError('UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data with selfie_image and liveness_images parts');
@@ -29,7 +32,13 @@ export const smileV2Routes: FastifyPluginAsync<{ ctx: JobContext; environment: E
     ['/smart-selfie-enroll', 'enroll'],
     ['/smart-selfie-authentication', 'authentication'],
   ];
+  const openapiBody: DocumentedBody = { consumes: ['multipart/form-data'], body: v2MultipartBodySchema, headers: v2HeadersSchema };
   for (const [path, kind] of routes) {
-    app.post(path, async (req) => runV2Job(ctx, environment, kind, await readMultipart(req)));
+    const summary = `Synchronous SmartSelfie ${kind === 'enroll' ? 'enrolment' : 'authentication'} (mobile SDK v2, multipart)`;
+    app.post(
+      path,
+      { schema: { tags: [environment], summary, response: { 200: v2ResponseSchema, ...ERROR_RESPONSES } }, config: { openapiBody } },
+      async (req) => runV2Job(ctx, environment, kind, await readMultipart(req)),
+    );
   }
 };
