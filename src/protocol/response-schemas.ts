@@ -151,7 +151,7 @@ export const v2ResponseSchema = {
     {
       code: '1220',
       created_at: '2026-12-02T02:00:00.000Z',
-      job_id: '5e1f3c4a-6b1d-4d2e-9a63-1f0f6f1b9a11',
+      job_id: 'job-5e1f3c4a-6b1d-4d2e-9a63-1f0f6f1b9a11',
       job_type: 'smart_selfie_authentication',
       message: 'Authenticated',
       partner_id: '001',

@@ -26,7 +26,7 @@ export function describePartner(p: ReturnType<typeof partnerJson>): string {
     `Production API key:  ${p.production_api_key}`,
     `Sandbox sid_server:  ${p.sandbox_url}`,
     `Production sid_server: ${p.production_url}`,
-    'The keys are shown once; rotate them with `likeness keys rotate` if lost.',
+    'The keys are shown once; rotate them with `npx likeness keys rotate` if lost. `npx likeness partner list` shows the partner ID again.',
   ].join('\n');
 }
 
@@ -62,7 +62,9 @@ export function partnerCommand(): Command {
         try {
           const partners = await store.listPartners();
           output(opts.json, partners.map((p) => ({ partner_id: p.partnerId, name: p.name, created_at: p.createdAt })), () =>
-            partners.length ? partners.map((p) => `${p.partnerId}  ${p.name}  (created ${p.createdAt})`).join('\n') : 'No partners yet.',
+            partners.length
+              ? ['Partner ID  Name (created)', ...partners.map((p) => `${p.partnerId.padEnd(10)}  ${p.name} (created ${p.createdAt})`)].join('\n')
+              : 'No partners yet: `npx likeness partner create` or start the server once.',
           );
         } finally {
           await store.close();

@@ -71,7 +71,14 @@ export function serveCommand(): Command {
       if (server.tls.selfSigned) {
         lines.push(`  self-signed certificate: ${server.tls.certFile}`, `  trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.certFile}`);
       }
-      if ((await server.ctx.store.listPartners()).length === 0) {
+      const partners = await server.ctx.store.listPartners();
+      if (partners.length > 0) {
+        // A restart: the keys were shown once, but the partner ID is what an integration needs next to the URL.
+        lines.push(
+          ...partners.map((p, i) => `  ${i === 0 ? 'partner ID:' : '           '}            ${p.partnerId} (${p.name})`),
+          `  (npx likeness partner list --data ${server.config.dataDir} lists them; lost keys: npx likeness keys rotate)`,
+        );
+      } else {
         const first = partnerJson(await createPartnerWithKeys(server.ctx.store, 'First partner'), server.origin);
         lines.push(
           '',
@@ -79,7 +86,7 @@ export function serveCommand(): Command {
           describePartner(first),
           '',
           'Create a portal account for it (prints a one-time password):',
-          `  likeness user add --data ${server.config.dataDir} --partner ${first.partner_id} --email you@example.com --role admin`,
+          `  npx likeness user add --data ${server.config.dataDir} --partner ${first.partner_id} --email you@example.com --role admin`,
         );
       }
       process.stdout.write(lines.join('\n') + '\n');
