@@ -120,7 +120,7 @@ describe('likeness serve (a real process)', () => {
     }
     expect(banner).toMatch(/partner ID: +001 \(First partner\)/);
     expect(banner).not.toContain('API key');
-    expect(banner).toContain(`npx likeness partner list --data ${dir}`);
+    expect(banner).toContain(`likeness partner list --data ${dir}`);
     const { stdout } = await run(process.execPath, [CLI, 'partner', 'list', '--data', dir]);
     expect(stdout).toMatch(/^Partner ID +Name/);
     expect(stdout).toMatch(/^001 +First partner/m);

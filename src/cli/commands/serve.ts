@@ -76,7 +76,7 @@ export function serveCommand(): Command {
         // A restart: the keys were shown once, but the partner ID is what an integration needs next to the URL.
         lines.push(
           ...partners.map((p, i) => `  ${i === 0 ? 'partner ID:' : '           '}            ${p.partnerId} (${p.name})`),
-          `  (npx likeness partner list --data ${server.config.dataDir} lists them; lost keys: npx likeness keys rotate)`,
+          `  (likeness partner list --data ${server.config.dataDir} lists them; lost keys: likeness keys rotate)`,
         );
       } else {
         const first = partnerJson(await createPartnerWithKeys(server.ctx.store, 'First partner'), server.origin);
@@ -86,7 +86,7 @@ export function serveCommand(): Command {
           describePartner(first),
           '',
           'Create a portal account for it (prints a one-time password):',
-          `  npx likeness user add --data ${server.config.dataDir} --partner ${first.partner_id} --email you@example.com --role admin`,
+          `  likeness user add --data ${server.config.dataDir} --partner ${first.partner_id} --email you@example.com --role admin`,
         );
       }
       process.stdout.write(lines.join('\n') + '\n');
