@@ -74,7 +74,8 @@ describe('jobs', () => {
     const images = [{ role: 'selfie' as const, index: 0, blobKey: 'k0' }];
     expect(await store.acceptUpload(job.smileJobId, images)).toBe(true);
     expect(await store.acceptUpload(job.smileJobId, images)).toBe(false);
-    expect(await store.getJobByUploadToken('hash-j1')).toBeNull();
+    // The token still finds the job, now queued, so a second PUT is told the zip already arrived (2393).
+    expect(await store.getJobByUploadToken('hash-j1')).toMatchObject({ jobId: 'j1', state: 'queued' });
     expect(await store.getJobImages(job.smileJobId)).toEqual(images);
     const task = await store.claimTask(['process_job'], 60_000);
     expect(task).toMatchObject({ kind: 'process_job', payload: { smileJobId: job.smileJobId }, attempts: 1 });
