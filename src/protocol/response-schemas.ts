@@ -3,6 +3,8 @@
  * and the routes' request schemas, and tests validate real answers against them, so neither can drift.
  * They document; they do not serialise (the server writes its answers with JSON.stringify, unchanged).
  */
+import { RESULT_CODES } from '../decision/result-codes.js';
+import { STATUS_CODES } from '../errors/api-errors.js';
 import { ACTION_KEYS, ACTION_VALUES } from './result-format.js';
 
 const SMILE_JOB_ID = { type: 'string', pattern: '^[0-9]{10}$' } as const;
@@ -10,7 +12,7 @@ const ISO_TIME = { type: 'string', format: 'date-time' } as const;
 const BOOL_STRING = { type: 'string', enum: ['true', 'false'] } as const;
 
 const EXAMPLE_RESULT = {
-  ResultCode: '1220',
+  ResultCode: RESULT_CODES.authenticate.approved.code,
   ResultText: 'Authenticated',
   ResultType: 'SAIA',
   SmileJobID: '0000000042',
@@ -73,7 +75,7 @@ export const jobStatusResponseSchema = {
     signature: { type: 'string', minLength: 1 },
     job_complete: { type: 'boolean' },
     job_success: { type: 'boolean', description: 'Approved or provisionally approved (IsFinalResult says which).' },
-    code: { type: 'string', enum: ['2302', '2303'] },
+    code: { type: 'string', enum: [STATUS_CODES.JOB_COMPLETE.code, STATUS_CODES.JOB_PENDING.code] },
     success: { type: 'boolean', const: true },
     smile_job_id: SMILE_JOB_ID,
     result: { anyOf: [smileResultSchema, { type: 'string', description: 'Before a result exists, e.g. "No zip uploaded".' }] },
@@ -86,13 +88,13 @@ export const jobStatusResponseSchema = {
       ...EXAMPLE_SIGNED,
       job_complete: true,
       job_success: true,
-      code: '2302',
+      code: STATUS_CODES.JOB_COMPLETE.code,
       success: true,
       smile_job_id: '0000000042',
       result: EXAMPLE_RESULT,
       image_links: { selfie_image: 'https://likeness.example/images/42/selfie/0?expires=1796176800000&sig=abc' },
     },
-    { ...EXAMPLE_SIGNED, job_complete: false, job_success: false, code: '2303', success: true, smile_job_id: '0000000043', result: 'No zip uploaded' },
+    { ...EXAMPLE_SIGNED, job_complete: false, job_success: false, code: STATUS_CODES.JOB_PENDING.code, success: true, smile_job_id: '0000000043', result: 'No zip uploaded' },
   ],
 } as const;
 
@@ -105,11 +107,11 @@ export const prepUploadResponseSchema = {
     ref_id: { type: 'string' },
     smile_job_id: SMILE_JOB_ID,
     camera_config: { type: 'string', const: 'null' },
-    code: { type: 'string', const: '2202' },
+    code: { type: 'string', const: STATUS_CODES.PREP_UPLOAD_OK.code },
   },
   additionalProperties: false,
   examples: [
-    { upload_url: 'https://likeness.example/uploads/q8Xz0b1', ref_id: '001-0000000042-Yk3p', smile_job_id: '0000000042', camera_config: 'null', code: '2202' },
+    { upload_url: 'https://likeness.example/uploads/q8Xz0b1', ref_id: '001-0000000042-Yk3p', smile_job_id: '0000000042', camera_config: 'null', code: STATUS_CODES.PREP_UPLOAD_OK.code },
   ],
 } as const;
 
@@ -149,7 +151,7 @@ export const v2ResponseSchema = {
   additionalProperties: false,
   examples: [
     {
-      code: '1220',
+      code: RESULT_CODES.authenticate.approved.code,
       created_at: '2026-12-02T02:00:00.000Z',
       job_id: 'job-5e1f3c4a-6b1d-4d2e-9a63-1f0f6f1b9a11',
       job_type: 'smart_selfie_authentication',

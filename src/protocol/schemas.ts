@@ -5,7 +5,7 @@
  * default `coerceTypes: 'array'` the first matching branch may coerce (e.g. "true" → true, 12 → "12"); handlers must
  * therefore accept both forms, which `coerceBoolean` and `normalisePartnerParams` do.
  */
-import { apiError } from '../errors/api-errors.js';
+import { API_ERRORS, apiError } from '../errors/api-errors.js';
 
 const DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
 
@@ -185,7 +185,7 @@ export const errorResponseSchema = {
   type: 'object',
   required: ['code', 'error'],
   properties: { code: { type: 'string' }, error: { type: 'string' } },
-  examples: [{ code: '2205', error: 'You are not authorized to do that' }],
+  examples: [{ code: API_ERRORS.UNAUTHORIZED.code, error: API_ERRORS.UNAUTHORIZED.message }],
 } as const;
 
 /**
