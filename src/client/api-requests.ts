@@ -5,6 +5,7 @@
 import { LikenessApiError, LikenessProtocolError, LikenessSignatureError, LikenessValidationError } from './errors.js';
 import { HttpTransport, type HttpResponse } from './http-transport.js';
 import { DEFAULT_RETRY, parseRetryAfter, withRetries, type RetryHooks, type RetryOptions } from './retry-policy.js';
+import type { JobStatusRequest, PrepUploadRequest, TokenRequest } from '../protocol/schemas.js';
 import type { JobStatusResponse, PrepUploadResponse } from './result-types.js';
 import { resolveBaseUrl } from './server-url.js';
 import { computeSignature, verifySignature } from './signature.js';
@@ -89,7 +90,7 @@ export class ApiRequests {
   }
 
   /** One signed-JSON POST, no retries; throws `LikenessApiError` on a non-2xx answer. */
-  async postOnce(path: string, body: Record<string, unknown>, options: RequestOptions & { timeoutMs?: number } = {}): Promise<Record<string, unknown>> {
+  async postOnce(path: string, body: PrepUploadRequest | JobStatusRequest | TokenRequest, options: RequestOptions & { timeoutMs?: number } = {}): Promise<Record<string, unknown>> {
     const label = `POST ${path}`;
     const res = await this.transport.send({
       method: 'POST',
@@ -118,7 +119,7 @@ export class ApiRequests {
   }
 
   /** `POST /upload` once, with the body the caller built (it owns the `retry` flag). */
-  async prepUploadOnce(body: Record<string, unknown>, options: RequestOptions = {}): Promise<PrepUploadResponse> {
+  async prepUploadOnce(body: PrepUploadRequest, options: RequestOptions = {}): Promise<PrepUploadResponse> {
     const data = await this.postOnce('/upload', body, options);
     if (typeof data.upload_url !== 'string' || data.upload_url.length === 0 || data.smile_job_id === undefined) {
       throw new LikenessProtocolError('POST /upload: the response has no upload_url or smile_job_id');
@@ -150,14 +151,15 @@ export class ApiRequests {
     options: RequestOptions & { history?: boolean; imageLinks?: boolean; timeoutMs?: number } = {},
   ): Promise<JobStatusResponse> {
     return this.withRetries(async () => {
-      const data = await this.postOnce('/job_status', {
+      const body: JobStatusRequest = {
         user_id: userId,
         job_id: jobId,
         partner_id: this.partnerId,
         history: options.history ?? false,
         image_links: options.imageLinks ?? false,
         ...this.sign(),
-      }, options);
+      };
+      const data = await this.postOnce('/job_status', body, options);
       if (!this.verify(data.timestamp, data.signature)) {
         throw new LikenessSignatureError('Unable to confirm validity of the job_status response');
       }
@@ -171,7 +173,8 @@ export class ApiRequests {
     options: RequestOptions = {},
   ): Promise<{ token: string; [key: string]: unknown }> {
     return this.withRetries(async () => {
-      const data = await this.postOnce('/token', { ...params, partner_id: this.partnerId, ...this.sign() }, options);
+      const body: TokenRequest = { ...params, product: params.product as TokenRequest['product'], partner_id: this.partnerId, ...this.sign() };
+      const data = await this.postOnce('/token', body, options);
       if (typeof data.token !== 'string') throw new LikenessProtocolError('POST /token: the response has no token');
       return data as { token: string };
     }, options.signal);

@@ -1,6 +1,8 @@
 /**
  * @file Wire types of the SmartSelfie™ protocol as the client sees them (PROTOCOL.md §3–4, §7–8). Field names are the
- * server's; index signatures keep fields this version does not know about.
+ * server's; index signatures keep fields this version does not know about. They are written for callers (optional
+ * where a Smile ID server may omit a field); test/client/schema-agreement.test.ts proves they name exactly the fields
+ * of the server's response schemas (src/protocol/response-schemas.ts), which /openapi.json publishes.
  */
 
 /** `partner_params`: your identifiers for the user and the job, plus any extra keys (echoed back in results). */
@@ -60,6 +62,9 @@ export interface JobStatusResponse {
   job_complete: boolean;
   job_success: boolean;
   code: string;
+  /** Always true on a 200 answer (Smile ID's documented sync answer carries it too). */
+  success?: boolean;
+  smile_job_id?: string;
   result: JobResult | string | null;
   history?: JobResult[];
   image_links?: ImageLinks;

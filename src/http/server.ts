@@ -9,9 +9,12 @@ import { portalRoutes } from '../portal/portal-routes.js';
 import type { PortalStore } from '../store/portal-types.js';
 import type { StorageProblem } from '../store/storage.js';
 import type { Environment } from '../store/types.js';
+import { SOURCE_SDK_VERSION } from '../client/client-version.js';
+import { healthResponseSchema, healthUnavailableSchema } from '../protocol/response-schemas.js';
 import { installErrorHandling } from './error-handler.js';
 import { IMAGE_ROUTE_PREFIX, makeLinks, UPLOAD_ROUTE_PREFIX } from './links.js';
 import type { Metrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { imageRoutes } from './routes/images.js';
 import { smileV1Routes } from './routes/smile-v1.js';
@@ -48,6 +51,10 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
+  // Response schemas document the answers (/openapi.json) and tests hold real answers to them; the wire format is
+  // written as it always was, so a schema can never drop or reshape a field the SDKs read.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await registerOpenApi(app, SOURCE_SDK_VERSION);
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
@@ -72,15 +79,16 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
   if (portal) await app.register(portalRoutes, { prefix: '/portal', ctx, portal });
   // Liveness: the process answers. Readiness (/health, /health/ready): the storage is there and takes writes, so a
   // deleted database or a read-only disk takes the node out of service instead of "completing" jobs into nothing.
-  app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get('/health/live', { schema: { summary: 'Liveness probe: the process answers', response: { 200: healthResponseSchema } } }, async () => ({ status: 'ok' }));
   const ready = async (_req: unknown, reply: FastifyReply) => {
     const problems = await storageProblems();
     if (!problems.length) return { status: 'ok' };
     ctx.log.error({ problems }, 'storage is not ready');
     return reply.code(503).send({ status: 'unavailable', failing: problems.map((p) => p.component) });
   };
-  app.get('/health', ready);
-  app.get('/health/ready', ready);
-  app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
+  const readySchema = { summary: 'Readiness probe: storage is reachable and takes writes', response: { 200: healthResponseSchema, 503: healthUnavailableSchema } };
+  app.get('/health', { schema: readySchema }, ready);
+  app.get('/health/ready', { schema: readySchema }, ready);
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: { type: 'string' } } } }, async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
   return app;
 }

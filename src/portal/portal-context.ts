@@ -7,6 +7,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JobContext } from '../jobs/context.js';
 import type { PortalSession, PortalStore } from '../store/portal-types.js';
 import type { Environment } from '../store/types.js';
+import { parseCookies } from './session.js';
+import { isEnv } from './views/layout.js';
 
 export interface PortalDeps {
   ctx: JobContext;
@@ -33,6 +35,21 @@ declare module 'fastify' {
 /** Options of a public portal route, and of an admin-only one. */
 export const PUBLIC_ROUTE = { config: { portal: { public: true } } };
 export const ADMIN_ROUTE = { config: { portal: { admin: true } } };
+
+const ENV_COOKIE = 'likeness_env';
+
+/**
+ * The environment a page shows: the one asked for (then remembered in a cookie for the portal), else the last one
+ * chosen, else production.
+ */
+export function chosenEnv(req: FastifyRequest, reply: FastifyReply, base: string, asked: unknown): Environment {
+  if (isEnv(asked)) {
+    reply.header('set-cookie', `${ENV_COOKIE}=${asked}; Path=${base}; Max-Age=31536000; HttpOnly; Secure; SameSite=Strict`);
+    return asked;
+  }
+  const remembered = parseCookies(req.headers.cookie).get(ENV_COOKIE);
+  return isEnv(remembered) ? remembered : 'production';
+}
 
 /** What an error page says: the message and the registry code (docs/errors.md), which support can look up. */
 export const errorText = (err: ApiError): string => `${err.message} (error ${err.code})`;

@@ -5,7 +5,7 @@
  * default `coerceTypes: 'array'` the first matching branch may coerce (e.g. "true" → true, 12 → "12"); handlers must
  * therefore accept both forms, which `coerceBoolean` and `normalisePartnerParams` do.
  */
-import { apiError } from '../errors/api-errors.js';
+import { API_ERRORS, apiError } from '../errors/api-errors.js';
 
 const DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
 
@@ -58,6 +58,21 @@ export const prepUploadRequestSchema = {
     source_sdk_version: { type: 'string' },
   },
   additionalProperties: true,
+  examples: [
+    {
+      callback_url: 'https://partner.example/cb',
+      file_name: 'selfie.zip',
+      model_parameters: {},
+      partner_params: { user_id: 'user-7', job_id: 'job-7', job_type: 2 },
+      smile_client_id: '001',
+      use_enrolled_image: false,
+      entered: 'false',
+      signature: 'k3Jc2m3uE2qv7V0Yx1rX5b0k8mJ9p6q4t2w1z0y9x8A=',
+      timestamp: '2026-12-02T02:00:00.000Z',
+      source_sdk: 'javascript',
+      source_sdk_version: '3.2.1',
+    },
+  ],
 } as const;
 
 export interface PrepUploadRequest {
@@ -92,6 +107,9 @@ export const jobStatusRequestSchema = {
     timestamp: signedTimestamp,
   },
   additionalProperties: true,
+  examples: [
+    { user_id: 'user-7', job_id: 'job-7', partner_id: '001', history: true, image_links: true, signature: 'k3Jc2m3uE2qv7V0Yx1rX5b0k8mJ9p6q4t2w1z0y9x8A=', timestamp: '2026-12-02T02:00:00.000Z' },
+  ],
 } as const;
 
 export interface JobStatusRequest {
@@ -132,6 +150,17 @@ export const tokenRequestSchema = {
     source_sdk_version: { type: 'string' },
   },
   additionalProperties: true,
+  examples: [
+    {
+      user_id: 'user-7',
+      job_id: 'job-8',
+      product: 'authentication',
+      callback_url: 'https://partner.example/cb',
+      partner_id: '001',
+      signature: 'k3Jc2m3uE2qv7V0Yx1rX5b0k8mJ9p6q4t2w1z0y9x8A=',
+      timestamp: '2026-12-02T02:00:00.000Z',
+    },
+  ],
 } as const;
 
 export interface TokenRequest {
@@ -156,6 +185,7 @@ export const errorResponseSchema = {
   type: 'object',
   required: ['code', 'error'],
   properties: { code: { type: 'string' }, error: { type: 'string' } },
+  examples: [{ code: API_ERRORS.UNAUTHORIZED.code, error: API_ERRORS.UNAUTHORIZED.message }],
 } as const;
 
 /**
@@ -168,3 +198,36 @@ export function coerceBoolean(value: unknown, field: string, fallback = false): 
   if (value === false || value === 'false') return false;
   throw apiError('INVALID_PARAMETER_TYPE', `${field} must be true or false`);
 }
+
+/**
+ * The multipart body of `POST /v2/smart-selfie-enroll|authentication` (PROTOCOL.md §9), for the OpenAPI document and
+ * docs/mobile.md. The route reads the parts itself (v2-multipart.ts checks them); this schema describes them.
+ */
+export const v2MultipartBodySchema = {
+  type: 'object',
+  required: ['selfie_image'],
+  properties: {
+    selfie_image: { type: 'string', format: 'binary', description: 'Exactly one selfie (JPEG, PNG or WebP), at most 15 MB.' },
+    liveness_images: { type: 'array', items: { type: 'string', format: 'binary' }, maxItems: 16, description: 'Liveness frames, repeated part; the SDKs send about 8.' },
+    user_id: { type: 'string', description: 'Required for authentication; for enrolment the server assigns one when absent.' },
+    partner_params: { type: 'string', description: 'JSON object of string values, echoed back in results.', examples: ['{"ref":"abc"}'] },
+    callback_url: { type: 'string', description: 'Where the result is also POSTed (signed).' },
+    allow_new_enroll: { type: 'string', enum: ['true', 'false'], description: 'Enrolment: replace the registered selfie of an enrolled user_id.' },
+    sandbox_result: { type: 'string', pattern: '^[0-9]+$', description: 'Sandbox only: 0 approved, 1 rejected, 2 provisional.' },
+    failure_reason: { type: 'string', description: 'JSON object the SDK sends when capture failed; stored with the job.' },
+    metadata: { type: 'string', description: 'JSON array of {"name", "value"} capture metadata; stored with the job.' },
+  },
+} as const;
+
+/** The `SmileID-*` headers the v2 endpoints authenticate with (signature as for v1, PROTOCOL.md §2.1). */
+export const v2HeadersSchema = {
+  type: 'object',
+  required: ['SmileID-Partner-ID', 'SmileID-Request-Signature', 'SmileID-Timestamp'],
+  properties: {
+    'SmileID-Partner-ID': { type: 'string' },
+    'SmileID-Request-Signature': { type: 'string', description: 'base64 HMAC-SHA256(timestamp + partner_id + "sid_request") with the environment key.' },
+    'SmileID-Timestamp': { type: 'string', description: 'ISO 8601 time the signature was made.' },
+    'SmileID-Source-SDK': { type: 'string' },
+    'SmileID-Source-SDK-Version': { type: 'string' },
+  },
+} as const;

@@ -46,6 +46,12 @@ export interface AuditEntry {
   detail: string | null;
 }
 
+export interface EnvironmentCounts {
+  jobs: number;
+  underReview: number;
+  users: number;
+}
+
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'>;
 
 /** `pending` = no result yet (awaiting upload, queued or processing). */
@@ -141,6 +147,8 @@ export interface PortalStore {
   /** Jobs awaiting human review, oldest first, with their claims. */
   listReviewQueue(partnerId: string, environment: Environment, limit: number): Promise<ReviewQueueEntry[]>;
   countReviewQueue(partnerId: string, environment: Environment): Promise<number>;
+  /** Jobs, jobs under review and enrolled (not deleted) users per environment, for the environment switch. */
+  environmentCounts(partnerId: string): Promise<Record<Environment, EnvironmentCounts>>;
 
   // Review claims: an exclusive, expiring lock of one job in review by one account.
   /** Takes (or renews) the claim unless another account holds an unexpired one or the job is not in review. */

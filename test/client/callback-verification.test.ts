@@ -11,10 +11,10 @@ function signed(result: Record<string, unknown>, timestamp = new Date().toISOStr
 }
 
 const approvedAuth = {
-  Actions: { Liveness_Check: 'Passed', Selfie_To_Registered_Selfie_Compare: 'Passed', Register_Selfie: 'Not Applicable' },
+  Actions: { Liveness_Check: 'Passed', Selfie_To_Registered_Selfie_Compare: 'Completed', Register_Selfie: 'Not Applicable' },
   ConfidenceValue: '99.5',
   PartnerParams: { user_id: 'user-7', job_id: 'job-7', job_type: '2', order: 'A-1' },
-  ResultCode: '0820',
+  ResultCode: '1220',
   ResultText: 'Authenticated',
   ResultType: 'SAIA',
   SmileJobID: '0000000042',
@@ -27,7 +27,7 @@ describe('verifyCallback', () => {
     expect(new official.Signature(partnerId, apiKey).confirm_signature(body.timestamp as string, body.signature as string)).toBe(true);
     const verified = verifyCallback(JSON.stringify(body), { partnerId, apiKey });
     expect(verified).toMatchObject({
-      outcome: 'approved', userId: 'user-7', jobId: 'job-7', jobType: 2, smileJobId: '0000000042', resultCode: '0820', confidence: 99.5,
+      outcome: 'approved', userId: 'user-7', jobId: 'job-7', jobType: 2, smileJobId: '0000000042', resultCode: '1220', confidence: 99.5,
     });
     expect(verified.body.PartnerParams.order).toBe('A-1');
     expect(verifyCallback(Buffer.from(JSON.stringify(body)), { partnerId, apiKey }).outcome).toBe('approved');

@@ -84,7 +84,7 @@ describe.skipIf(!HAS_SHARED)('likeness/client against the real server', () => {
       });
       const result = await client.waitForResult(job, { timeoutMs: 60_000, intervalMs: 250, history: true, imageLinks: true });
       expect(result.outcome).toBe('approved');
-      expect(result.actions?.Selfie_To_Registered_Selfie_Compare).toBe('Passed');
+      expect(result.actions?.Selfie_To_Registered_Selfie_Compare).toBe('Completed');
       expect(result.confidence).toBeGreaterThan(0);
       expect(result.history?.length).toBeGreaterThanOrEqual(2);
       const links = result.imageLinks!;

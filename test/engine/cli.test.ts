@@ -112,7 +112,7 @@ describe.skipIf(!HAS_SHARED)(`likeness on ../shared${HAS_SHARED ? '' : ` (skippe
     expect(print).toMatchObject({ match: false, samePerson: true, similarity: 1 });
     const text = await cli('compare', sharedPath('pad-dev', 'photos', 'attack-near.jpg'), sharedPath('pad-dev', 'photos', 'attack-far.jpg'));
     expect(text.stdout).toMatch(/^NO MATCH: .*same person, but an image fails a quality gate or is flagged as a spoof/);
-  });
+  }, 180_000);
 
   it('liveness: the live burst is live, the still burst is not, the print alone is a spoof', async () => {
     const live = burstFrames('live-1');

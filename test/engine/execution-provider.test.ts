@@ -51,7 +51,7 @@ describe('chooseExecutionProvider', () => {
   });
 });
 
-// This project installs onnxruntime-node without its CUDA download (.npmrc), so on CI these run on the CPU path.
+// This project installs onnxruntime-node without its CUDA download (package.json allowScripts denies its install script), so on CI these run on the CPU path.
 const cudaReason = cudaUnavailableReason(systemProviderEnvironment());
 describe.skipIf(cudaReason === null)('the engine where CUDA is not available', () => {
   it('starts on the CPU by default and says so', async () => {

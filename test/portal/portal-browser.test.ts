@@ -204,7 +204,8 @@ describe.skipIf(!HAS_CHROMIUM)(`portal in headless Chromium${SKIPPED}`, () => {
       .toBe(before + 1);
 
     await page.getByRole('link', { name: 'Users' }).click();
-    await page.getByRole('link', { name: 'sandbox' }).click();
+    // The portal remembers the environment chosen on the jobs page.
+    await expect.poll(() => page.locator('.env-switch strong').textContent()).toMatch(/^sandbox \(\d+ users\)$/);
     await expectLabelled(page);
     await shot(page, 'users');
     if (approve) {

@@ -215,3 +215,26 @@ describe('review claims', () => {
     expect((await ts.server.ctx.store.getJobBySmileId(target.smileJobId))!.state).toBe('review');
   });
 });
+
+describe('environments', () => {
+  it('jobs, review queue and users show both environments with their counts, and remember the last one chosen', async () => {
+    const portal = await client().session(admin);
+    const first = (await portal.get('/portal/review')).body;
+    // A sandbox job under review is visible from the production page.
+    expect(first).toMatch(/<strong aria-current="true">production \(\d+ under review\)<\/strong>/);
+    const waiting = Number(/sandbox \((\d+) under review\)<\/a>/.exec(first)?.[1]);
+    expect(waiting).toBeGreaterThanOrEqual(1);
+
+    expect((await portal.get('/portal/review?env=sandbox')).body).toContain(`<strong aria-current="true">sandbox (${waiting} under review)</strong>`);
+    // Later pages without ?env= open on the environment chosen last.
+    expect((await portal.get('/portal/review')).body).toContain('<strong aria-current="true">sandbox (');
+    const jobs = (await portal.get('/portal/jobs')).body;
+    expect(jobs).toMatch(/<strong aria-current="true">sandbox \(\d+ jobs, \d+ under review\)<\/strong>/);
+    expect(jobs).toMatch(/<option value="sandbox" selected>/);
+    expect((await portal.get('/portal/users')).body).toMatch(/<strong aria-current="true">sandbox \(\d+ users\)<\/strong>/);
+    await portal.get('/portal/users?env=production');
+    expect((await portal.get('/portal/jobs')).body).toMatch(/<strong aria-current="true">production \(\d+ jobs, \d+ under review\)<\/strong>/);
+    // Another browser (no cookie) still opens on production.
+    expect((await (await client().session(admin)).get('/portal/review')).body).toContain('<strong aria-current="true">production (');
+  });
+});

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { v2HeadersSchema, v2MultipartBodySchema } from '../../src/protocol/schemas.js';
+import { REPO_ROOT } from '../helpers/shared-data.js';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/errors/api-errors.js';
@@ -131,5 +135,17 @@ describe('parseV2Submission', () => {
     expectApiError(() => parseV2Submission('enroll', androidRequest({ failure_reason: '{' })), '2203', /failure_reason/);
     expectApiError(() => parseV2Submission('enroll', androidRequest({ sandbox_result: 'approve' })), '2204', /sandbox_result/);
     expectApiError(() => parseV2Submission('enroll', androidRequest({ allow_new_enroll: 'yes' })), '2204', /allow_new_enroll/);
+  });
+});
+
+describe('docs/mobile.md', () => {
+  it('documents every v2 field and header the OpenAPI document names, and no other', () => {
+    const text = readFileSync(join(REPO_ROOT, 'docs', 'mobile.md'), 'utf8');
+    const rows = (heading: string) => {
+      const section = text.slice(text.indexOf(`## ${heading}`), text.indexOf('\n## ', text.indexOf(`## ${heading}`) + 3));
+      return [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]).sort();
+    };
+    expect(rows('Fields')).toEqual(Object.keys(v2MultipartBodySchema.properties).sort());
+    expect(rows('Headers')).toEqual(Object.keys(v2HeadersSchema.properties).sort());
   });
 });

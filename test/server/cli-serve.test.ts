@@ -102,4 +102,27 @@ describe('likeness serve (a real process)', () => {
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(0);
   });
+
+  it('says the partner ID again on a restart, and partner list shows it', async () => {
+    const again = spawn(process.execPath, [CLI, 'serve', '--data', dir, '--port', '0', '--workers', '1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let banner = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        again.stdout!.on('data', (c: Buffer) => {
+          banner += c.toString();
+          if (banner.includes('lists them')) resolve();
+        });
+        again.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${banner}`)));
+      });
+    } finally {
+      again.kill('SIGTERM');
+      await new Promise((r) => again.once('exit', r));
+    }
+    expect(banner).toMatch(/partner ID: +001 \(First partner\)/);
+    expect(banner).not.toContain('API key');
+    expect(banner).toContain(`likeness partner list --data ${dir}`);
+    const { stdout } = await run(process.execPath, [CLI, 'partner', 'list', '--data', dir]);
+    expect(stdout).toMatch(/^Partner ID +Name/);
+    expect(stdout).toMatch(/^001 +First partner/m);
+  });
 });

@@ -9,7 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import smileIdentityCore from 'smile-identity-core';
+import { Ajv } from 'ajv';
 import { DEFAULT_THRESHOLDS } from '../../src/decision/thresholds.js';
+import { callbackBodySchema } from '../../src/protocol/response-schemas.js';
 import { createEngine } from '../../src/engine/index.js';
 import type { FaceEngine } from '../../src/engine/types.js';
 import { addAccount, PortalClient } from '../portal/portal-helpers.js';
@@ -174,6 +176,9 @@ describe.skipIf(!HAS_SHARED)('the SmartSelfie Authentication results as Smile ID
     const final = await receiver.waitFor((b) => (b.PartnerParams as Record<string, unknown>)?.job_id === jobId && b.IsFinalResult === 'true');
     expect(differences(final, DOCUMENTED_CALLBACK(sentParams))).toEqual([]);
     expect(final).toMatchObject({ IsMachineResult: 'false', ResultType: 'SAIA', JSONVersion: '1.0.0' });
+    // Both callbacks are what the OpenAPI document says a callback is.
+    const ajv = new Ajv({ strict: false, allErrors: true, formats: { 'date-time': true } });
+    for (const body of [provisional, final]) expect(ajv.validate(callbackBodySchema, body), ajv.errorsText()).toBe(true);
     const status = await api.get_job_status({ user_id: userId, job_id: jobId, job_type: 2 }, { return_history: false, return_images: false });
     expect(status).toMatchObject({ job_complete: true, job_success: true, code: '2302' });
     expect(differences(status.result, DOCUMENTED_CALLBACK(sentParams)).filter((d) => !/^(timestamp|signature)/.test(d))).toEqual([]);

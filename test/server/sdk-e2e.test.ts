@@ -75,7 +75,7 @@ describe.skipIf(!HAS_SHARED).each(BACKENDS)('official Node SDK against Likeness 
         { return_job_status: true, return_history: true, return_images: true },
       );
     const same = await authenticate('faces/img2.jpg', `${user_id}-same`);
-    expect(same.result.Actions.Selfie_To_Registered_Selfie_Compare).toBe('Passed');
+    expect(same.result.Actions.Selfie_To_Registered_Selfie_Compare).toBe('Completed');
     expect(same.job_success).toBe(true);
     const other = await authenticate('faces/img13.jpg', `${user_id}-other`);
     expect(other.job_success).toBe(false);

@@ -25,7 +25,7 @@ export function describePartner(p: ReturnType<typeof partnerJson>): string {
     `Production API key:  ${p.production_api_key}`,
     `Sandbox sid_server:  ${p.sandbox_url}`,
     `Production sid_server: ${p.production_url}`,
-    'The keys are shown once; rotate them with `likeness keys rotate` if lost.',
+    'The keys are shown once; rotate them with `likeness keys rotate` if lost. `likeness partner list` shows the partner ID again.',
   ].join('\n');
 }
 
@@ -48,7 +48,9 @@ export function partnerCommand(): Command {
       action(async (opts: StorageFlags & { json?: boolean }) => {
         const partners = await withStorage(opts, ({ records }) => records.listPartners());
         output(opts.json, partners.map((p) => ({ partner_id: p.partnerId, name: p.name, created_at: p.createdAt })), () =>
-          partners.length ? partners.map((p) => `${p.partnerId}  ${p.name}  (created ${p.createdAt})`).join('\n') : 'No partners yet.',
+          partners.length
+            ? ['Partner ID  Name (created)', ...partners.map((p) => `${p.partnerId.padEnd(10)}  ${p.name} (created ${p.createdAt})`)].join('\n')
+            : 'No partners yet: `likeness partner create` or start the server once.',
         );
       }),
     );

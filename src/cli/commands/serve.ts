@@ -122,8 +122,15 @@ export function serveCommand(): Command {
       if (server.tls.selfSigned) {
         lines.push(`  self-signed certificate: ${server.tls.certFile}`, `  trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.certFile}`);
       }
-      // Embedded only: in a cluster several nodes start at once, and partners are made with `likeness partner create`.
-      if (!server.config.databaseUrl && (await server.ctx.store.listPartners()).length === 0) {
+      const partners = await server.ctx.store.listPartners();
+      if (partners.length > 0) {
+        // A restart: the keys were shown once, but the partner ID is what an integration needs next to the URL.
+        lines.push(
+          ...partners.map((p, i) => `  ${i === 0 ? 'partner ID:' : '           '}            ${p.partnerId} (${p.name})`),
+          `  (likeness partner list --data ${server.config.dataDir} lists them; lost keys: likeness keys rotate)`,
+        );
+      } else if (!server.config.databaseUrl) {
+        // Embedded only: in a cluster several nodes start at once, and partners are made with `likeness partner create`.
         const first = partnerJson(await createPartnerWithKeys(server.ctx.store, 'First partner'), server.origin);
         lines.push(
           '',

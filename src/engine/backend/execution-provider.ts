@@ -1,7 +1,7 @@
 /**
  * @file Which onnxruntime execution provider the engine runs on. onnxruntime-node ships its CPU provider; its CUDA
- * provider's libraries are an optional download at install time (`ONNXRUNTIME_NODE_INSTALL=cuda12`), which this
- * project skips by default (.npmrc). So CUDA is used when those libraries are installed and an NVIDIA GPU is visible,
+ * provider's libraries are an optional download made by its install script, which this project does not run
+ * (package.json `allowScripts` denies it; run it by hand with `ONNXRUNTIME_NODE_INSTALL=cuda12`). So CUDA is used when those libraries are installed and an NVIDIA GPU is visible,
  * or when asked for by name, and asking for it where it cannot work says why instead of onnxruntime's loader error.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -25,7 +25,7 @@ export interface ProviderEnvironment {
 
 const CUDA_LIBRARIES = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'];
 const INSTALL_HINT =
-  'reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 set (onnxruntime-node then downloads its CUDA 12 provider at install time; the host needs CUDA 12 and cuDNN 9)';
+  'run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` once (onnxruntime-node then downloads its CUDA 12 provider; the host needs CUDA 12 and cuDNN 9)';
 
 function onnxBindingDir(): string | null {
   try {

@@ -10,6 +10,14 @@ import type { JobContext } from '../../jobs/context.js';
 import { authenticateBody } from '../../jobs/request-auth.js';
 import { deleteUser, listUsers, setUserActive } from '../../jobs/user-admin.js';
 import type { Environment } from '../../store/types.js';
+import {
+  deliveriesResponseSchema,
+  replayResponseSchema,
+  rotatedKeyResponseSchema,
+  userResponseSchema,
+  usersListResponseSchema,
+} from '../../protocol/response-schemas.js';
+import { ERROR_RESPONSES } from '../openapi.js';
 
 const signed = {
   partner_id: { type: ['string', 'number'] },
@@ -17,25 +25,31 @@ const signed = {
   signature: { type: 'string', minLength: 1 },
 } as const;
 
+const SIGNED_EXAMPLE = { partner_id: '001', timestamp: '2026-12-02T02:00:00.000Z', signature: 'k3Jc2m3uE2qv7V0Yx1rX5b0k8mJ9p6q4t2w1z0y9x8A=' };
+
 const userBody = {
   type: 'object',
   required: ['partner_id', 'timestamp', 'signature', 'user_id'],
   properties: { ...signed, user_id: { type: ['string', 'number'], minLength: 1 } },
+  examples: [{ ...SIGNED_EXAMPLE, user_id: 'user-7' }],
 } as const;
 
 type Body = Record<string, unknown>;
 
 export const adminRoutes: FastifyPluginAsync<{ ctx: JobContext; environment: Environment }> = async (app, { ctx, environment }) => {
+  const doc = (summary: string, ok: object) => ({ tags: [`${environment} admin`], summary, response: { 200: ok, ...ERROR_RESPONSES } });
   const auth = (body: Body) => authenticateBody(ctx, environment, body);
 
   app.post<{ Body: Body }>(
     '/users/list',
     {
       schema: {
+        ...doc('List enrolled users (newest first)', usersListResponseSchema),
         body: {
           type: 'object',
           required: ['partner_id', 'timestamp', 'signature'],
           properties: { ...signed, limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } },
+          examples: [{ ...SIGNED_EXAMPLE, limit: 100, offset: 0 }],
         },
       },
     },
@@ -45,18 +59,19 @@ export const adminRoutes: FastifyPluginAsync<{ ctx: JobContext; environment: Env
     },
   );
   for (const [path, active] of [['/users/deactivate', false], ['/users/reactivate', true]] as const) {
-    app.post<{ Body: Body }>(path, { schema: { body: userBody } }, async (req) => {
+    const summary = active ? 'Reactivate a deactivated user' : 'Deactivate a user: their jobs are refused with 2207';
+    app.post<{ Body: Body }>(path, { schema: { ...doc(summary, userResponseSchema), body: userBody } }, async (req) => {
       const a = await auth(req.body);
       return { user: await setUserActive(ctx.store, a.partnerId, environment, String(req.body.user_id), active) };
     });
   }
-  app.post<{ Body: Body }>('/users/delete', { schema: { body: userBody } }, async (req) => {
+  app.post<{ Body: Body }>('/users/delete', { schema: { ...doc('Delete a user with their images and template', userResponseSchema), body: userBody } }, async (req) => {
     const a = await auth(req.body);
     return { user: await deleteUser(ctx.store, ctx.blobs, a.partnerId, environment, String(req.body.user_id)) };
   });
   app.post<{ Body: Body }>(
     '/keys/rotate',
-    { schema: { body: { type: 'object', required: ['partner_id', 'timestamp', 'signature'], properties: signed } } },
+    { schema: { ...doc("Rotate this environment's API key (the old key stops working)", rotatedKeyResponseSchema), body: { type: 'object', required: ['partner_id', 'timestamp', 'signature'], properties: signed, examples: [SIGNED_EXAMPLE] } } },
     async (req) => {
       const a = await auth(req.body);
       return { partner_id: a.partnerId, environment, api_key: await rotateApiKey(ctx.store, a.partnerId, environment) };
@@ -66,10 +81,12 @@ export const adminRoutes: FastifyPluginAsync<{ ctx: JobContext; environment: Env
     '/callbacks/replay',
     {
       schema: {
+        ...doc("Send a job's result callback again (to its own or another URL)", replayResponseSchema),
         body: {
           type: 'object',
           required: ['partner_id', 'timestamp', 'signature', 'job_id'],
           properties: { ...signed, job_id: { type: ['string', 'number'] }, callback_url: { type: 'string' } },
+          examples: [{ ...SIGNED_EXAMPLE, job_id: 'job-7' }],
         },
       },
     },
@@ -87,7 +104,8 @@ export const adminRoutes: FastifyPluginAsync<{ ctx: JobContext; environment: Env
     '/callbacks/list',
     {
       schema: {
-        body: { type: 'object', required: ['partner_id', 'timestamp', 'signature', 'job_id'], properties: { ...signed, job_id: { type: ['string', 'number'] } } },
+        ...doc("A job's callback deliveries with their attempts", deliveriesResponseSchema),
+        body: { type: 'object', required: ['partner_id', 'timestamp', 'signature', 'job_id'], properties: { ...signed, job_id: { type: ['string', 'number'] } }, examples: [{ ...SIGNED_EXAMPLE, job_id: 'job-7' }] },
       },
     },
     async (req) => {

@@ -7,6 +7,7 @@ import { apiError } from '../../errors/api-errors.js';
 import { verifyImagePath } from '../../jobs/capabilities.js';
 import type { JobContext } from '../../jobs/context.js';
 import { IMAGE_ROUTE_PREFIX } from '../links.js';
+import { ERROR_RESPONSES } from '../openapi.js';
 
 interface Params {
   smileJobId: string;
@@ -15,7 +16,19 @@ interface Params {
 }
 
 export const imageRoutes: FastifyPluginAsync<{ ctx: JobContext }> = async (app, { ctx }) => {
-  app.get<{ Params: Params; Querystring: { expires?: string; sig?: string } }>('/:smileJobId/:role/:index', async (req, reply) => {
+  const schema = {
+    summary: "A stored job image, through a signed, expiring link from job_status's image_links",
+    params: { type: 'object', required: ['smileJobId', 'role', 'index'], properties: { smileJobId: { type: 'string' }, role: { type: 'string', description: 'selfie or liveness' }, index: { type: 'string' } } },
+    querystring: { type: 'object', properties: { expires: { type: 'string' }, sig: { type: 'string' } } },
+    response: {
+      200: {
+        description: 'The image as stored',
+        content: Object.fromEntries(['image/jpeg', 'image/png', 'image/webp'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+      },
+      ...ERROR_RESPONSES,
+    },
+  };
+  app.get<{ Params: Params; Querystring: { expires?: string; sig?: string } }>('/:smileJobId/:role/:index', { schema }, async (req, reply) => {
     const { smileJobId, role, index } = req.params;
     const path = `${IMAGE_ROUTE_PREFIX}/${smileJobId}/${role}/${index}`;
     if (!verifyImagePath(ctx.serverSecret, path, req.query.expires, req.query.sig)) {

@@ -12,6 +12,8 @@ import { jobStatusRequestSchema, tokenRequestSchema } from '../../protocol/schem
 import { isWebUpload, uploadRequestSchema } from '../../protocol/web-upload-schema.js';
 import type { Environment } from '../../store/types.js';
 import { allowBrowserOrigins, preflight } from '../web-cors.js';
+import { jobStatusResponseSchema, prepUploadResponseSchema, tokenResponseSchema } from '../../protocol/response-schemas.js';
+import { ERROR_RESPONSES } from '../openapi.js';
 
 export interface SmileV1Options {
   ctx: JobContext;
@@ -22,12 +24,32 @@ export interface SmileV1Options {
 type Body = Record<string, unknown>;
 
 export const smileV1Routes: FastifyPluginAsync<SmileV1Options> = async (app, { ctx, environment, links }) => {
-  app.post<{ Body: Body }>('/upload', { schema: { body: uploadRequestSchema } }, (req, reply) => {
-    if (!isWebUpload(req.body)) return prepUpload(ctx, environment, req.body, links);
-    allowBrowserOrigins(reply);
-    return prepUploadWithToken(ctx, environment, req.body, links);
-  });
-  app.options('/upload', (_req, reply) => preflight(reply, 'POST'));
-  app.post<{ Body: Body }>('/job_status', { schema: { body: jobStatusRequestSchema } }, (req) => jobStatus(ctx, environment, req.body, links));
-  app.post<{ Body: Body }>('/token', { schema: { body: tokenRequestSchema } }, (req) => webToken(ctx, environment, req.body));
+  const tags = [environment];
+  app.post<{ Body: Body }>(
+    '/upload',
+    {
+      schema: {
+        tags,
+        summary: 'prep_upload: register a job and get its single-use upload_url (signed, or with a web token from the hosted capture page)',
+        body: uploadRequestSchema,
+        response: { 200: prepUploadResponseSchema, ...ERROR_RESPONSES },
+      },
+    },
+    (req, reply) => {
+      if (!isWebUpload(req.body)) return prepUpload(ctx, environment, req.body, links);
+      allowBrowserOrigins(reply);
+      return prepUploadWithToken(ctx, environment, req.body, links);
+    },
+  );
+  app.options('/upload', { schema: { hide: true } }, (_req, reply) => preflight(reply, 'POST'));
+  app.post<{ Body: Body }>(
+    '/job_status',
+    { schema: { tags, summary: "A job's signed status and result, with history and image links on request", body: jobStatusRequestSchema, response: { 200: jobStatusResponseSchema, ...ERROR_RESPONSES } } },
+    (req) => jobStatus(ctx, environment, req.body, links),
+  );
+  app.post<{ Body: Body }>(
+    '/token',
+    { schema: { tags, summary: 'A short-lived token for the hosted web integration', body: tokenRequestSchema, response: { 200: tokenResponseSchema, ...ERROR_RESPONSES } } },
+    (req) => webToken(ctx, environment, req.body),
+  );
 };

@@ -12,6 +12,9 @@ import { authenticateV2, runV2Job, type V2Caller } from '../../jobs/v2-sync-job.
 import type { V2Kind, V2Request } from '../../protocol/v2-multipart.js';
 import type { Environment } from '../../store/types.js';
 import { closeIfBodyUnread } from '../unread-body.js';
+import { v2ResponseSchema } from '../../protocol/response-schemas.js';
+import { v2HeadersSchema, v2MultipartBodySchema } from '../../protocol/schemas.js';
+import { ERROR_RESPONSES, type DocumentedBody } from '../openapi.js';
 
 /** Largest single image part. */
 const MAX_IMAGE_BYTES = 15 * 1024 * 1024;
@@ -72,11 +75,17 @@ export const smileV2Routes: FastifyPluginAsync<{ ctx: JobContext; environment: E
     ['/smart-selfie-enroll', 'enroll'],
     ['/smart-selfie-authentication', 'authentication'],
   ];
+  const openapiBody: DocumentedBody = { consumes: ['multipart/form-data'], body: v2MultipartBodySchema, headers: v2HeadersSchema };
   for (const [path, kind] of routes) {
-    app.post(path, async (req) => {
-      const caller = callers.get(req);
-      if (!caller) throw new Error('v2 request reached its handler unauthenticated');
-      return runV2Job(ctx, environment, kind, caller, await readMultipart(req, limitBytes));
-    });
+    const summary = `Synchronous SmartSelfie ${kind === 'enroll' ? 'enrolment' : 'authentication'} (mobile SDK v2, multipart)`;
+    app.post(
+      path,
+      { schema: { tags: [environment], summary, response: { 200: v2ResponseSchema, ...ERROR_RESPONSES } }, config: { openapiBody } },
+      async (req) => {
+        const caller = callers.get(req);
+        if (!caller) throw new Error('v2 request reached its handler unauthenticated');
+        return runV2Job(ctx, environment, kind, caller, await readMultipart(req, limitBytes));
+      },
+    );
   }
 };

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { rotateApiKey } from '../../jobs/api-keys.js';
 import { deleteUser, listUsers, setUserActive } from '../../jobs/user-admin.js';
 import { isApiError } from '../../errors/api-errors.js';
-import { ADMIN_ROUTE, audit, sendHtml, sessionOf, type FormBody, type PortalDeps } from '../portal-context.js';
+import { ADMIN_ROUTE, audit, chosenEnv, errorText, sendHtml, sessionOf, type FormBody, type PortalDeps } from '../portal-context.js';
 import { auditPage, AUDIT_PAGE_SIZE } from '../views/audit-page.js';
 import { keysPage } from '../views/keys-page.js';
 import { parseEnv } from '../views/layout.js';
@@ -26,12 +26,12 @@ export function adminRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get<{ Querystring: { env?: string; offset?: string; done?: string; user?: string } }>('/users', ADMIN_ROUTE, async (req, reply) => {
     const session = sessionOf(req);
-    const env = parseEnv(req.query.env);
+    const env = chosenEnv(req, reply, base, req.query.env);
     const offset = offsetParam(req.query.offset);
     const users = await listUsers(ctx.store, session.account.partnerId, env, USERS_PAGE_SIZE, offset);
     const verb = USER_VERBS.find((v) => v === req.query.done);
     const notice = verb && req.query.user ? `User ${req.query.user} ${DONE[verb]}.` : null;
-    return sendHtml(reply, usersPage(base, session, env, users, offset, notice));
+    return sendHtml(reply, usersPage(base, session, env, await portal.environmentCounts(session.account.partnerId), users, offset, notice));
   });
 
   for (const verb of USER_VERBS) {
@@ -47,7 +47,7 @@ export function adminRoutes(app: FastifyInstance, deps: PortalDeps): void {
       } catch (err) {
         if (!isApiError(err)) throw err;
         const users = await listUsers(ctx.store, partnerId, env, USERS_PAGE_SIZE, 0);
-        return sendHtml(reply, usersPage(base, session, env, users, 0, null, `${err.message} (code ${err.code})`), err.httpStatus);
+        return sendHtml(reply, usersPage(base, session, env, await portal.environmentCounts(partnerId), users, 0, null, errorText(err)), err.httpStatus);
       }
       await audit(deps, session, `user.${verb}`, { environment: env, target: userId });
       return reply.redirect(`${base}/users?${new URLSearchParams({ env, done: verb, user: userId })}`, 303);

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { replayCallback } from '../../jobs/callback-deliverer.js';
 import type { JobCursor, JobListFilter, ResultFilter } from '../../store/portal-types.js';
 import type { JobRecord } from '../../store/types.js';
-import { ADMIN_ROUTE, audit, jobIdParam, sendHtml, sessionOf, type PortalDeps } from '../portal-context.js';
+import { ADMIN_ROUTE, audit, chosenEnv, jobIdParam, sendHtml, sessionOf, type PortalDeps } from '../portal-context.js';
 import { jobPage, type JobView } from '../views/job-page.js';
 import { jobsPage, type JobFilterForm } from '../views/jobs-page.js';
 import { parseEnv } from '../views/layout.js';
@@ -65,11 +65,12 @@ export function jobsRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/jobs', async (req, reply) => {
     const session = sessionOf(req);
-    const { form, filter, problems } = parseFilter(session.account.partnerId, req.query);
+    const { form, filter, problems } = parseFilter(session.account.partnerId, { ...req.query, env: chosenEnv(req, reply, base, req.query.env) });
     const after = req.query.after ? decodeCursor(req.query.after) : undefined;
     if (after === null) problems.push('The paging position is invalid; showing the newest jobs.');
     const page = await portal.listJobs(filter, { limit: JOBS_PAGE_SIZE, after: after ?? undefined });
-    const html = jobsPage(base, session, form, page, page.next ? encodeCursor(page.next) : null, problems.join(' ') || undefined);
+    const counts = await portal.environmentCounts(session.account.partnerId);
+    const html = jobsPage(base, session, form, counts, page, page.next ? encodeCursor(page.next) : null, problems.join(' ') || undefined);
     return sendHtml(reply, html, problems.length ? 400 : 200);
   });
 

@@ -6,7 +6,7 @@ import { apiError, isApiError } from '../../errors/api-errors.js';
 import { claimReview, decideReview, releaseReview, type Reviewer } from '../../jobs/human-review.js';
 import type { PortalSession } from '../../store/portal-types.js';
 import type { JobRecord } from '../../store/types.js';
-import { audit, errorText, jobIdParam, sendHtml, sessionOf, type FormBody, type PortalDeps } from '../portal-context.js';
+import { audit, chosenEnv, errorText, jobIdParam, sendHtml, sessionOf, type FormBody, type PortalDeps } from '../portal-context.js';
 import { parseEnv } from '../views/layout.js';
 import { reviewPage, reviewQueuePage } from '../views/review-pages.js';
 
@@ -37,15 +37,15 @@ export function reviewRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   async function showQueue(reply: FastifyReply, session: PortalSession, env: JobRecord['environment'], notice?: string | null, error?: string, status = 200) {
     const entries = await portal.listReviewQueue(session.account.partnerId, env, QUEUE_PAGE_SIZE);
-    const total = await portal.countReviewQueue(session.account.partnerId, env);
-    return sendHtml(reply, reviewQueuePage(base, session, env, entries, total, notice, error), status);
+    const counts = await portal.environmentCounts(session.account.partnerId);
+    return sendHtml(reply, reviewQueuePage(base, session, env, counts, entries, counts[env].underReview, notice, error), status);
   }
 
   app.get<{ Querystring: { env?: string; decided?: string; job?: string } }>('/review', async (req, reply) => {
     const q = req.query;
     const notice =
       q.decided && q.job && /^\d+$/.test(q.job) ? `Job ${q.job.padStart(10, '0')} ${q.decided === 'approve' ? 'approved' : 'rejected'}; the final result is sent.` : null;
-    return showQueue(reply, sessionOf(req), parseEnv(q.env), notice);
+    return showQueue(reply, sessionOf(req), chosenEnv(req, reply, base, q.env), notice);
   });
 
   app.post<{ Params: { id: string } }>('/review/:id/claim', async (req, reply) => {

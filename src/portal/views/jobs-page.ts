@@ -1,10 +1,11 @@
 /**
  * @file The jobs list: filters (environment, job type, result, user, dates) and newest-first keyset paging.
  */
-import type { JobPage } from '../../store/portal-types.js';
+import type { EnvironmentCounts, JobPage } from '../../store/portal-types.js';
+import type { Environment } from '../../store/types.js';
 import type { PortalSession } from '../../store/portal-types.js';
 import { html } from '../html.js';
-import { fmtTime, jobTypeName, layout, resultBadge } from './layout.js';
+import { envSwitch, fmtTime, jobTypeName, layout, resultBadge } from './layout.js';
 
 /** The filter form's values as typed (strings), echoed back into the form and the paging links. */
 export interface JobFilterForm {
@@ -16,13 +17,22 @@ export interface JobFilterForm {
   to: string;
 }
 
-export function jobsPage(base: string, session: PortalSession, form: JobFilterForm, page: JobPage, nextCursor: string | null, error?: string): string {
+export function jobsPage(
+  base: string,
+  session: PortalSession,
+  form: JobFilterForm,
+  counts: Record<Environment, EnvironmentCounts>,
+  page: JobPage,
+  nextCursor: string | null,
+  error?: string,
+): string {
   const opt = (value: string, label: string, current: string) => html`<option value="${value}" ${value === current ? html`selected` : ''}>${label}</option>`;
   const query = (extra: Record<string, string>) =>
     new URLSearchParams({ ...Object.fromEntries(Object.entries(form).filter(([, v]) => v !== '')), ...extra }).toString();
   return layout(
     { base, title: 'Jobs', session, section: 'jobs', error },
-    html`<form method="get" action="${base}/jobs" class="filters" aria-label="Filter jobs">
+    html`${envSwitch(base, '/jobs', form.env as Environment, (e) => `${counts[e].jobs} jobs, ${counts[e].underReview} under review`)}
+    <form method="get" action="${base}/jobs" class="filters" aria-label="Filter jobs">
       <p><label for="f-env">Environment</label>
         <select id="f-env" name="env">${opt('production', 'Production', form.env)}${opt('sandbox', 'Sandbox', form.env)}</select></p>
       <p><label for="f-type">Job type</label>

@@ -77,14 +77,22 @@ export function resultBadge(category: string | null, state: string): SafeHtml {
   return html`<span class="badge badge-${category ?? 'pending'}">${label}</span>`;
 }
 
-export function envSwitch(base: string, path: string, env: Environment, extra: Record<string, string> = {}): SafeHtml {
+/**
+ * Links to both environments, each with what it holds (`describe`), so work waiting in the other one is visible;
+ * the portal remembers the last one chosen (see chosenEnv).
+ */
+export function envSwitch(base: string, path: string, env: Environment, describe: (e: Environment) => string, extra: Record<string, string> = {}): SafeHtml {
   const q = (e: Environment) => new URLSearchParams({ ...extra, env: e }).toString();
   return html`<p class="env-switch">Environment:
     ${(['production', 'sandbox'] as const).map((e) =>
-      e === env ? html`<strong aria-current="true">${e}</strong> ` : html`<a href="${base}${path}?${q(e)}">${e}</a> `,
+      e === env
+        ? html`<strong aria-current="true">${e} (${describe(e)})</strong> `
+        : html`<a href="${base}${path}?${q(e)}">${e} (${describe(e)})</a> `,
     )}</p>`;
 }
 
 export function parseEnv(value: unknown): Environment {
   return value === 'sandbox' ? 'sandbox' : 'production';
 }
+
+export const isEnv = (value: unknown): value is Environment => value === 'sandbox' || value === 'production';

@@ -2,7 +2,7 @@
  * @file The review queue (provisional jobs, oldest first) and the review page: registered selfie beside the new
  * selfie, liveness frames, the machine's findings, and a keyboard-usable approve/reject form with a reason.
  */
-import type { PortalSession, ReviewClaim, ReviewQueueEntry } from '../../store/portal-types.js';
+import type { EnvironmentCounts, PortalSession, ReviewClaim, ReviewQueueEntry } from '../../store/portal-types.js';
 import type { Environment } from '../../store/types.js';
 import { MAX_REASON_LENGTH } from '../../jobs/human-review.js';
 import { html } from '../html.js';
@@ -14,6 +14,7 @@ export function reviewQueuePage(
   base: string,
   session: PortalSession,
   env: Environment,
+  counts: Record<Environment, EnvironmentCounts>,
   entries: ReviewQueueEntry[],
   total: number,
   notice?: string | null,
@@ -21,7 +22,7 @@ export function reviewQueuePage(
 ): string {
   return layout(
     { base, title: 'Review queue', session, section: 'review', notice, error },
-    html`${envSwitch(base, '/review', env)}
+    html`${envSwitch(base, '/review', env, (e) => `${counts[e].underReview} under review`)}
     <table>
       <caption>${total} job(s) awaiting review in ${env}, oldest first${total > entries.length ? ` (first ${entries.length} shown)` : ''}</caption>
       <thead><tr><th scope="col">Waiting since</th><th scope="col">SmileJobID</th><th scope="col">User ID</th><th scope="col">Type</th><th scope="col">Machine result</th><th scope="col">Claim</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>

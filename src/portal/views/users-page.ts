@@ -2,7 +2,7 @@
  * @file Enrolled users of one environment, with deactivate, reactivate and delete.
  */
 import type { UserSummary } from '../../jobs/user-admin.js';
-import type { PortalSession } from '../../store/portal-types.js';
+import type { EnvironmentCounts, PortalSession } from '../../store/portal-types.js';
 import type { Environment } from '../../store/types.js';
 import { html } from '../html.js';
 import { csrfField, envSwitch, fmtTime, layout } from './layout.js';
@@ -13,6 +13,7 @@ export function usersPage(
   base: string,
   session: PortalSession,
   env: Environment,
+  counts: Record<Environment, EnvironmentCounts>,
   users: UserSummary[],
   offset: number,
   notice?: string | null,
@@ -25,7 +26,7 @@ export function usersPage(
   const more = users.length === USERS_PAGE_SIZE;
   return layout(
     { base, title: 'Enrolled users', session, section: 'users', notice, error },
-    html`${envSwitch(base, '/users', env)}
+    html`${envSwitch(base, '/users', env, (e) => `${counts[e].users} users`)}
     <table>
       <caption>${users.length ? `Users ${offset + 1}–${offset + users.length} in ${env}` : `No enrolled users in ${env}${offset ? ' on this page' : ''}`}</caption>
       <thead><tr><th scope="col">User ID</th><th scope="col">Status</th><th scope="col">Registered selfie</th><th scope="col">Enrolled by job</th><th scope="col">Updated</th><th scope="col">Actions</th></tr></thead>

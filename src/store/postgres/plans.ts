@@ -120,6 +120,9 @@ const sql = {
     LEFT JOIN portal_accounts a ON a.id = c.account_id
     WHERE j.partner_id = $1 AND j.environment = $2 AND j.state = 'review' ORDER BY j.created_at, j.smile_job_id LIMIT $3`,
   countReviewQueue: `SELECT count(*) AS n FROM jobs WHERE partner_id = $1 AND environment = $2 AND state = 'review'`,
+  countJobsByEnvironment: `SELECT environment, count(*)::int AS n, count(*) FILTER (WHERE state = 'review')::int AS review
+    FROM jobs WHERE partner_id = $1 GROUP BY environment`,
+  countUsersByEnvironment: `SELECT environment, count(*)::int AS n FROM users WHERE partner_id = $1 AND status <> 'deleted' GROUP BY environment`,
   getJobStateForUpdate: `SELECT state FROM jobs WHERE smile_job_id = $1 FOR UPDATE`,
   getClaim: `SELECT c.smile_job_id, c.account_id, c.expires_at, a.email FROM review_claims c
     JOIN portal_accounts a ON a.id = c.account_id WHERE c.smile_job_id = $1`,

@@ -6,6 +6,7 @@ import {
   DuplicateAccountError,
   type AuditEntry,
   type ClaimOutcome,
+  type EnvironmentCounts,
   type JobCursor,
   type JobListFilter,
   type JobPage,
@@ -157,6 +158,18 @@ export class PostgresPortalStore implements PortalStore {
           ? null
           : { smileJobId: r.smile_job_id as number, accountId: r.claim_account_id as number, email: r.claim_email as string, expiresAt: new Date(r.claim_expires_at as string) },
     }));
+  }
+
+  async environmentCounts(partnerId: string): Promise<Record<Environment, EnvironmentCounts>> {
+    const counts: Record<Environment, EnvironmentCounts> = {
+      production: { jobs: 0, underReview: 0, users: 0 },
+      sandbox: { jobs: 0, underReview: 0, users: 0 },
+    };
+    const jobs = await this.db.run<{ environment: Environment; n: number; review: number }>(PLANS.countJobsByEnvironment, [partnerId]);
+    for (const r of jobs.rows) Object.assign(counts[r.environment], { jobs: r.n, underReview: r.review });
+    const users = await this.db.run<{ environment: Environment; n: number }>(PLANS.countUsersByEnvironment, [partnerId]);
+    for (const r of users.rows) counts[r.environment].users = r.n;
+    return counts;
   }
 
   async countReviewQueue(partnerId: string, environment: Environment): Promise<number> {

@@ -6,6 +6,7 @@ import {
   DuplicateAccountError,
   type AuditEntry,
   type ClaimOutcome,
+  type EnvironmentCounts,
   type JobCursor,
   type JobListFilter,
   type JobPage,
@@ -171,6 +172,25 @@ export class SqlitePortalStore implements PortalStore {
       const claim = this.claimRow(r.smile_job_id as number);
       return { ...summaryFromRow(r), claim: claim && claim.expiresAt > now ? claim : null };
     });
+  }
+
+  async environmentCounts(partnerId: string): Promise<Record<Environment, EnvironmentCounts>> {
+    const counts: Record<Environment, EnvironmentCounts> = {
+      production: { jobs: 0, underReview: 0, users: 0 },
+      sandbox: { jobs: 0, underReview: 0, users: 0 },
+    };
+    const jobs = this.sql("SELECT environment, COUNT(*) AS n, SUM(state = 'review') AS review FROM jobs WHERE partner_id = ? GROUP BY environment").all(partnerId) as {
+      environment: Environment;
+      n: number;
+      review: number;
+    }[];
+    for (const r of jobs) Object.assign(counts[r.environment], { jobs: r.n, underReview: r.review });
+    const users = this.sql("SELECT environment, COUNT(*) AS n FROM users WHERE partner_id = ? AND status != 'deleted' GROUP BY environment").all(partnerId) as {
+      environment: Environment;
+      n: number;
+    }[];
+    for (const r of users) counts[r.environment].users = r.n;
+    return counts;
   }
 
   async countReviewQueue(partnerId: string, environment: Environment): Promise<number> {
