@@ -10,7 +10,9 @@ import { errorResponseSchema } from '../protocol/schemas.js';
 export const ERROR_RESPONSES = { '4xx': errorResponseSchema, '5xx': errorResponseSchema } as const;
 
 /** Routes the document leaves out: HTML pages for people, and the document itself. */
-export const isUndocumentedRoute = (url: string): boolean => url.startsWith('/portal') || url === '/openapi.json';
+export const isUndocumentedRoute = (url: string): boolean =>
+  // Pages for people and their assets (the portal, the web capture page and embed) are not API endpoints.
+  url.startsWith('/portal') || url.startsWith('/inline/') || url.startsWith('/web/') || url === '/capture' || url === '/openapi.json';
 
 /**
  * A request body the route reads itself (multipart parts, a raw zip), so Fastify must not validate it: described in
