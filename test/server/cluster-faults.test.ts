@@ -29,7 +29,7 @@ async function spawnWorker(databaseUrl: string, blobsUrl: string, leaseMs: numbe
   const child = spawn(
     process.execPath,
     [CLI, 'serve', '--role', 'worker', '--data', dir, '--database', databaseUrl, '--blobs', blobsUrl, '--port', String(await freePort()), '--workers', '1', '--concurrency', '1', '--log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIKENESS_JOB_LEASE_MS: String(leaseMs), LIKENESS_MASTER_KEY: TEST_MASTER_KEY } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIKENESS_JOB_LEASE_MS: String(leaseMs), LIKENESS_MASTER_KEY: TEST_MASTER_KEY, LIKENESS_ALLOW_CALLBACK_HOSTS: '127.0.0.1' } },
   );
   let output = '';
   await new Promise<void>((resolve, reject) => {
