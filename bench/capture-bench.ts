@@ -57,7 +57,8 @@ async function main() {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/callback`;
 
-  const server = await startServer({ config: { dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0 }, logger: pino({ level: 'silent' }) });
+  // The receiver above listens on loopback, which callbacks reach only when the operator allows it.
+  const server = await startServer({ config: { dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, allowCallbackHosts: ['127.0.0.1'] }, logger: pino({ level: 'silent' }) });
   const { partner, keys } = await createPartnerWithKeys(server.ctx.store, 'Bench partner');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
