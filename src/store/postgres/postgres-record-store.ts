@@ -21,55 +21,16 @@ import {
   type Task,
   type TaskKind,
 } from '../types.js';
+import { jobFromRow as mapJobRow, userFromRow, type Row } from '../row-mapping.js';
 import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
 import { PLANS } from './plans.js';
 import { violates, type PostgresDb, type Queryable } from './postgres-db.js';
 
-type Row = Record<string, unknown>;
-
 const now = (): string => new Date().toISOString();
-
-function toTemplate(value: unknown): Float32Array | null {
-  if (!(value instanceof Buffer)) return null;
-  const copy = new Uint8Array(value.byteLength);
-  copy.set(value);
-  return new Float32Array(copy.buffer);
-}
 
 const partnerFromRow = (r: Row): Partner => ({ partnerId: r.partner_id as string, name: r.name as string, createdAt: r.created_at as string });
 
-function userFromRow(r: Row): EnrolledUser {
-  return {
-    partnerId: r.partner_id as string,
-    environment: r.environment as Environment,
-    userId: r.user_id as string,
-    status: r.status as EnrolledUser['status'],
-    template: toTemplate(r.template),
-    imageKey: (r.image_key as string | null) ?? null,
-    enrolledSmileJobId: (r.enrolled_smile_job_id as number | null) ?? null,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-export function jobFromRow(r: Row): JobRecord {
-  return {
-    smileJobId: r.smile_job_id as number,
-    partnerId: r.partner_id as string,
-    environment: r.environment as Environment,
-    jobId: r.job_id as string,
-    userId: r.user_id as string,
-    jobType: r.job_type as number,
-    state: r.state as JobRecord['state'],
-    callbackUrl: (r.callback_url as string | null) ?? null,
-    partnerParams: r.partner_params as Record<string, unknown>,
-    options: r.options as JobRecord['options'],
-    uploadExpiresAt: (r.upload_expires_at as string | null) ?? null,
-    result: (r.result as JobRecord['result']) ?? null,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
+export const jobFromRow = (r: Row): JobRecord => mapJobRow(r, (v) => v);
 
 export class PostgresRecordStore implements RecordBackend {
   constructor(private readonly db: PostgresDb) {}

@@ -17,52 +17,13 @@ import {
   type RecordBackend,
   type SealedKeys,
 } from '../types.js';
+import { jobFromRow as mapJobRow, userFromRow, type Row } from '../row-mapping.js';
 import { StatementCache } from './statement-cache.js';
 import type { SqliteTaskQueue } from './sqlite-task-queue.js';
 
-type Row = Record<string, unknown>;
-
 const now = (): string => new Date().toISOString();
 
-function toTemplate(blob: unknown): Float32Array | null {
-  if (!(blob instanceof Buffer)) return null;
-  const copy = new Uint8Array(blob.byteLength);
-  copy.set(blob);
-  return new Float32Array(copy.buffer);
-}
-
-function userFromRow(r: Row): EnrolledUser {
-  return {
-    partnerId: r.partner_id as string,
-    environment: r.environment as Environment,
-    userId: r.user_id as string,
-    status: r.status as EnrolledUser['status'],
-    template: toTemplate(r.template),
-    imageKey: (r.image_key as string | null) ?? null,
-    enrolledSmileJobId: (r.enrolled_smile_job_id as number | null) ?? null,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function jobFromRow(r: Row): JobRecord {
-  return {
-    smileJobId: r.smile_job_id as number,
-    partnerId: r.partner_id as string,
-    environment: r.environment as Environment,
-    jobId: r.job_id as string,
-    userId: r.user_id as string,
-    jobType: r.job_type as number,
-    state: r.state as JobRecord['state'],
-    callbackUrl: (r.callback_url as string | null) ?? null,
-    partnerParams: JSON.parse(r.partner_params as string),
-    options: JSON.parse(r.options as string),
-    uploadExpiresAt: (r.upload_expires_at as string | null) ?? null,
-    result: r.result ? JSON.parse(r.result as string) : null,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
+const jobFromRow = (r: Row): JobRecord => mapJobRow(r, (v) => JSON.parse(v as string));
 
 export class SqliteRecordStore implements RecordBackend {
   private readonly statements: StatementCache;
