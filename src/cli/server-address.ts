@@ -8,15 +8,32 @@ import type { Environment } from '../store/types.js';
 
 const FILE = 'server.json';
 
-export function recordServerOrigin(dataDir: string, origin: string, certFile: string): void {
-  writeFileSync(join(dataDir, FILE), JSON.stringify({ origin, certFile }, null, 2) + '\n');
+interface Recorded {
+  origin: string;
+  certFile: string;
+  /** The sandbox's own origin (`--sandbox-url`), when configured. */
+  sandboxUrl?: string | null;
+}
+
+export function recordServerOrigin(dataDir: string, origin: string, certFile: string, sandboxUrl: string | null = null): void {
+  const recorded: Recorded = { origin, certFile, sandboxUrl };
+  writeFileSync(join(dataDir, FILE), JSON.stringify(recorded, null, 2) + '\n');
+}
+
+function recorded(dataDir: string): Recorded | null {
+  const file = join(dataDir, FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Recorded) : null;
 }
 
 export function serverOrigin(dataDir: string, override?: string): string {
   if (override) return override.replace(/\/+$/, '');
-  const file = join(dataDir, FILE);
-  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { origin: string }).origin;
-  return 'https://127.0.0.1:8443';
+  return recorded(dataDir)?.origin ?? 'https://127.0.0.1:8443';
+}
+
+/** The sandbox's own origin: the override, else the one `likeness serve` last ran with, else none. */
+export function serverSandboxUrl(dataDir: string, override?: string): string | null {
+  if (override) return override.replace(/\/+$/, '');
+  return recorded(dataDir)?.sandboxUrl ?? null;
 }
 
 export function sidServerUrl(origin: string, environment: Environment): string {

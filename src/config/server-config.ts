@@ -25,6 +25,11 @@ export interface ServerConfig {
   port: number;
   /** Base URL clients reach this server at (used in upload_url, image links); default https://<host>:<port>. */
   publicUrl: string | null;
+  /**
+   * Origin whose host name serves the sandbox at the root (`/v1`, `/v2`), e.g. https://sandbox.likeness.example:8443:
+   * Smile ID's Android SDK calls absolute paths, so it cannot reach the `/sandbox` prefix (docs/mobile.md).
+   */
+  sandboxUrl: string | null;
   /** PEM files; when absent a self-signed certificate is generated under dataDir/tls. */
   tlsCertFile: string | null;
   tlsKeyFile: string | null;
@@ -71,6 +76,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   host: '127.0.0.1',
   port: 8443,
   publicUrl: null,
+  sandboxUrl: null,
   tlsCertFile: null,
   tlsKeyFile: null,
   engineWorkers: availableParallelism(),
@@ -137,10 +143,12 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   if (badProxies.length) problems.push(`trustProxy must list addresses, CIDR ranges, loopback, linklocal or uniquelocal; got ${badProxies.join(', ')}`);
   if ((cfg.tlsCertFile === null) !== (cfg.tlsKeyFile === null)) problems.push('give both a TLS certificate and its key, or neither');
   if (cfg.publicUrl !== null && !/^https?:\/\/[^/]+/.test(cfg.publicUrl)) problems.push(`publicUrl must be an http(s) URL, got ${cfg.publicUrl}`);
+  if (cfg.sandboxUrl !== null && !/^https?:\/\/[^/]+\/*$/.test(cfg.sandboxUrl)) problems.push(`sandboxUrl must be an http(s) origin (no path), got ${cfg.sandboxUrl}`);
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze({
     ...cfg,
     publicUrl: cfg.publicUrl?.replace(/\/+$/, '') ?? null,
+    sandboxUrl: cfg.sandboxUrl?.replace(/\/+$/, '') ?? null,
     allowCallbackHosts: Object.freeze([...cfg.allowCallbackHosts]) as string[],
     trustProxy: Object.freeze([...cfg.trustProxy]) as string[],
   });
@@ -175,6 +183,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     host: env.LIKENESS_HOST,
     port: num(env.LIKENESS_PORT),
     publicUrl: env.LIKENESS_PUBLIC_URL,
+    sandboxUrl: env.LIKENESS_SANDBOX_URL,
     tlsCertFile: env.LIKENESS_TLS_CERT,
     tlsKeyFile: env.LIKENESS_TLS_KEY,
     engineWorkers: num(env.LIKENESS_ENGINE_WORKERS),

@@ -15,6 +15,7 @@ import { installErrorHandling } from './error-handler.js';
 import { IMAGE_ROUTE_PREFIX, makeLinks, UPLOAD_ROUTE_PREFIX } from './links.js';
 import type { Metrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { sandboxHostRewrite } from './sandbox-host.js';
 import { adminRoutes } from './routes/admin.js';
 import { imageRoutes } from './routes/images.js';
 import { smileV1Routes } from './routes/smile-v1.js';
@@ -49,6 +50,7 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
     // req.ip is the X-Forwarded-For client only when the peer is a configured proxy (the login throttle keys on it).
     trustProxy: ctx.config.trustProxy.length ? [...ctx.config.trustProxy] : false,
     ajv: { customOptions: { coerceTypes: false, allErrors: false, allowUnionTypes: true } },
+    rewriteUrl: sandboxHostRewrite(ctx.config.sandboxUrl, ENV_PREFIX.sandbox),
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
   // Response schemas document the answers (/openapi.json) and tests hold real answers to them; the wire format is
@@ -76,7 +78,7 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
     await app.register(imageRoutes, { prefix: IMAGE_ROUTE_PREFIX, ctx });
     await app.register(webRoutes, { ctx });
   }
-  if (portal) await app.register(portalRoutes, { prefix: '/portal', ctx, portal });
+  if (portal) await app.register(portalRoutes, { prefix: '/portal', ctx, portal, publicUrl });
   // Liveness: the process answers. Readiness (/health, /health/ready): the storage is there and takes writes, so a
   // deleted database or a read-only disk takes the node out of service instead of "completing" jobs into nothing.
   app.get('/health/live', { schema: { summary: 'Liveness probe: the process answers', response: { 200: healthResponseSchema } } }, async () => ({ status: 'ok' }));

@@ -15,6 +15,7 @@ export interface PortalDeps {
   portal: PortalStore;
   /** URL prefix the portal is mounted at, e.g. `/portal`. */
   base: string;
+  publicUrl: () => string;
 }
 
 /** Per-route access rule (Fastify route `config`): every route needs a session unless `public`. */

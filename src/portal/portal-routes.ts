@@ -19,6 +19,8 @@ import { layout } from './views/layout.js';
 export interface PortalOptions {
   ctx: JobContext;
   portal: PortalStore;
+  /** The server's public origin (for the mobile SDKs' smile_config.json). */
+  publicUrl: () => string;
 }
 
 const FORM_LIMIT_BYTES = 64 * 1024;
@@ -39,9 +41,9 @@ function errorPage(base: string, req: FastifyRequest, status: number, message: s
   return layout({ base, title, session: maybeSessionOf(req), error: message }, body);
 }
 
-export const portalRoutes: FastifyPluginAsync<PortalOptions> = async (app, { ctx, portal }) => {
+export const portalRoutes: FastifyPluginAsync<PortalOptions> = async (app, { ctx, portal, publicUrl }) => {
   const base = app.prefix;
-  const deps: PortalDeps = { ctx, portal, base };
+  const deps: PortalDeps = { ctx, portal, base, publicUrl };
 
   // HTML forms only; parsed here so the rest of the server keeps its JSON/multipart parsers.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES }, (_req, body, done) => {

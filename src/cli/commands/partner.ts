@@ -1,11 +1,15 @@
 /**
- * @file `likeness partner create|list`: partners and their first API keys, straight in the data directory.
+ * @file `likeness partner create|list|config`: partners, their first API keys and the mobile SDKs' smile_config.json,
+ * straight in the data directory.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { ENV_PREFIX } from '../../http/server.js';
 import { createPartnerWithKeys, type PartnerWithKeys } from '../../jobs/api-keys.js';
+import { sdkBaseUrls, smileConfigFile } from '../../jobs/sdk-config.js';
+import { ENVIRONMENTS, type Environment, type RecordStore } from '../../store/types.js';
 import { action, output } from '../cli-support.js';
 import { addStorageOptions, withStorage, type StorageFlags } from '../storage-options.js';
-import { serverOrigin, sidServerUrl } from '../server-address.js';
+import { serverOrigin, serverSandboxUrl, sidServerUrl } from '../server-address.js';
 
 export function partnerJson(created: PartnerWithKeys, origin: string) {
   return {
@@ -54,5 +58,27 @@ export function partnerCommand(): Command {
         );
       }),
     );
+  addStorageOptions(cmd.command('config').description("print smile_config.json for Smile ID's Android, iOS, React Native and Flutter SDKs (docs/mobile.md)"))
+    .addOption(new Option('--env <environment>', 'the environment whose auth token the file carries').choices([...ENVIRONMENTS]).makeOptionMandatory())
+    .option('--partner <id>', 'partner ID (default: the only partner)')
+    .option('--url <origin>', 'public origin of the server (default: where `likeness serve` last listened)')
+    .option('--sandbox-url <origin>', 'origin serving the sandbox at its root (default: the `--sandbox-url` `likeness serve` last ran with)')
+    .option('--json', 'print JSON (the file is JSON either way)')
+    .action(
+      action(async (opts: StorageFlags & { env: Environment; partner?: string; url?: string; sandboxUrl?: string }) => {
+        const urls = sdkBaseUrls(serverOrigin(opts.data, opts.url), serverSandboxUrl(opts.data, opts.sandboxUrl), ENV_PREFIX.sandbox);
+        const file = await withStorage(opts, async ({ records }) => smileConfigFile(records, await choosePartner(records, opts.partner), opts.env, urls));
+        output(true, file, () => '');
+        if (!urls.sandbox.startsWith(serverOrigin(opts.data, opts.url)) || opts.env === 'production') return;
+        process.stderr.write("likeness: the sandbox is on the /sandbox prefix, which Smile ID's Android SDK cannot reach; give it a host name of its own with `likeness serve --sandbox-url` (docs/mobile.md)\n");
+      }),
+    );
   return cmd;
+}
+
+async function choosePartner(records: RecordStore, given: string | undefined): Promise<string> {
+  if (given) return given;
+  const partners = await records.listPartners();
+  if (partners.length === 1) return partners[0]!.partnerId;
+  throw new Error(partners.length ? `several partners (${partners.map((p) => p.partnerId).join(', ')}): choose one with --partner` : 'no partner yet: `likeness partner create`');
 }

@@ -20,6 +20,7 @@ interface ServeOptions {
   host?: string;
   port?: number;
   publicUrl?: string;
+  sandboxUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
   workers?: number;
@@ -43,6 +44,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--host <address>', 'address to listen on').env('LIKENESS_HOST').default(DEFAULTS.host))
     .addOption(new Option('--port <port>', 'HTTPS port; 0 picks a free one and prints it').env('LIKENESS_PORT').argParser(parsePort).default(DEFAULTS.port))
     .addOption(new Option('--public-url <url>', 'origin clients reach this server at, for upload and image URLs').env('LIKENESS_PUBLIC_URL'))
+    .addOption(new Option('--sandbox-url <url>', "origin of a host name that serves the sandbox at its root, for Smile ID's Android SDK (docs/mobile.md)").env('LIKENESS_SANDBOX_URL'))
     .addOption(new Option('--tls-cert <file>', 'PEM certificate (default: a self-signed one under <data>/tls)').env('LIKENESS_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key for --tls-cert').env('LIKENESS_TLS_KEY'))
     .addOption(new Option('--workers <n>', 'face engine worker threads').env('LIKENESS_ENGINE_WORKERS').argParser(parsePositiveInt).default(DEFAULTS.engineWorkers))
@@ -87,6 +89,7 @@ export function serveCommand(): Command {
         host: opts.host,
         port: opts.port,
         publicUrl: opts.publicUrl ?? null,
+        sandboxUrl: opts.sandboxUrl ?? null,
         tlsCertFile: opts.tlsCert ?? null,
         tlsKeyFile: opts.tlsKey ?? null,
         engineWorkers: opts.workers,
@@ -107,7 +110,7 @@ export function serveCommand(): Command {
         process.exitCode = 1;
         return;
       }
-      recordServerOrigin(server.config.dataDir, server.origin, server.tls.certFile);
+      recordServerOrigin(server.config.dataDir, server.origin, server.tls.certFile, server.config.sandboxUrl);
       const lines = [
         `Likeness is listening on ${server.origin}  (port ${new URL(server.origin).port})`,
         `  production sid_server: ${server.sidServer('production')}`,

@@ -1,13 +1,15 @@
 /**
- * @file Smile ID v1 endpoints for one environment: prep_upload, job_status and token. Mounted at /v1 (production)
+ * @file Smile ID v1 endpoints for one environment: prep_upload, job_status, token and the mobile SDKs' auth_smile. Mounted at /v1 (production)
  * and /sandbox/v1 (sandbox); each checks signatures against that environment's key only.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { authSmile } from '../../jobs/auth-smile.js';
 import type { JobContext } from '../../jobs/context.js';
 import { jobStatus, type ImageLinks } from '../../jobs/job-status.js';
 import { prepUpload, type UploadLinks } from '../../jobs/prep-upload.js';
 import { webToken } from '../../jobs/web-token.js';
 import { prepUploadWithToken } from '../../jobs/web-upload.js';
+import { authSmileRequestSchema, authSmileResponseSchema } from '../../protocol/auth-smile-schema.js';
 import { jobStatusRequestSchema, tokenRequestSchema } from '../../protocol/schemas.js';
 import { isWebUpload, uploadRequestSchema } from '../../protocol/web-upload-schema.js';
 import type { Environment } from '../../store/types.js';
@@ -51,5 +53,17 @@ export const smileV1Routes: FastifyPluginAsync<SmileV1Options> = async (app, { c
     '/token',
     { schema: { tags, summary: 'A short-lived token for the hosted web integration', body: tokenRequestSchema, response: { 200: tokenResponseSchema, ...ERROR_RESPONSES } } },
     (req) => webToken(ctx, environment, req.body),
+  );
+  app.post<{ Body: Body }>(
+    '/auth_smile',
+    {
+      schema: {
+        tags,
+        summary: "Mobile SDKs: a request signature for smile_config.json's auth_token (then sent to /v2 or in /v1 bodies)",
+        body: authSmileRequestSchema,
+        response: { 200: authSmileResponseSchema, ...ERROR_RESPONSES },
+      },
+    },
+    (req) => authSmile(ctx, environment, req.body),
   );
 };

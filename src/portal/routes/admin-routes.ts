@@ -5,6 +5,8 @@
 import { apiError } from '../../errors/api-errors.js';
 import type { FastifyInstance } from 'fastify';
 import { rotateApiKey } from '../../jobs/api-keys.js';
+import { sdkBaseUrls, smileConfigFile } from '../../jobs/sdk-config.js';
+import { ENV_PREFIX } from '../../http/server.js';
 import { deleteUser, listUsers, setUserActive } from '../../jobs/user-admin.js';
 import { isApiError } from '../../errors/api-errors.js';
 import { ADMIN_ROUTE, audit, chosenEnv, errorText, sendHtml, sessionOf, type FormBody, type PortalDeps } from '../portal-context.js';
@@ -55,6 +57,20 @@ export function adminRoutes(app: FastifyInstance, deps: PortalDeps): void {
   }
 
   app.get('/keys', ADMIN_ROUTE, async (req, reply) => sendHtml(reply, keysPage(base, sessionOf(req))));
+
+  // The mobile SDKs' configuration; it carries the environment's auth token, so it is an admin download like a key.
+  app.get<{ Querystring: { env?: string } }>('/keys/smile_config.json', ADMIN_ROUTE, async (req, reply) => {
+    const session = sessionOf(req);
+    const env = req.query.env;
+    if (env !== 'sandbox' && env !== 'production') throw apiError('INVALID_PARAMETER_TYPE', 'env must be sandbox or production');
+    const urls = sdkBaseUrls(deps.publicUrl(), ctx.config.sandboxUrl, ENV_PREFIX.sandbox);
+    const file = await smileConfigFile(ctx.store, session.account.partnerId, env, urls);
+    await audit(deps, session, 'key.sdk_config', { environment: env });
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="smile_config.json"')
+      .send(JSON.stringify(file, null, 2) + '\n');
+  });
 
   app.post<{ Body: FormBody }>('/keys/rotate', ADMIN_ROUTE, async (req, reply) => {
     const session = sessionOf(req);

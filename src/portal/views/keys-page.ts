@@ -1,5 +1,6 @@
 /**
- * @file The partner ID and API key generation per environment; a new key is shown once.
+ * @file The partner ID, API key generation per environment (a new key is shown once) and the mobile SDKs'
+ * smile_config.json per environment.
  */
 import type { PortalSession } from '../../store/portal-types.js';
 import type { Environment } from '../../store/types.js';
@@ -25,7 +26,9 @@ export function keysPage(base: string, session: PortalSession, fresh?: { env: En
         <form method="post" action="${base}/keys/rotate" data-confirm="Generate a new ${env} key? The current ${env} key stops working at once.">
           ${csrfField(session)}<input type="hidden" name="env" value="${env}">
           <button type="submit">Generate a new ${env} key</button>
-        </form></section>`,
+        </form>
+        <p><a href="${base}/keys/smile_config.json?env=${env}" download="smile_config.json">Download smile_config.json for the mobile SDKs (${env})</a>
+          — it carries an auth token made from the ${env} key: generating a new key revokes it.</p></section>`,
     )}`,
   );
 }
