@@ -3,8 +3,8 @@
  * real frames of ../shared/bursts/live-1: a partner backend gets tokens with the official SDK's get_web_token; a
  * partner page on another origin loads our /inline/v10/js/script.min.js and calls SmileIdentity({...}) exactly as
  * with Smile ID; the user consents, captures and submits; registration then authentication are approved; the signed
- * callbacks arrive and verify; onSuccess / onClose / onError fire; spent, altered and expired tokens get their
- * screens; the capture pages make no request outside the server's origin. Screenshots: test-artifacts/web/.
+ * callbacks arrive and verify; onSuccess / onClose / onError fire; spent, altered and expired tokens, a denied and an
+ * absent camera get their screens; the capture pages make no request outside the server's origin. Screenshots: test-artifacts/web/.
  */
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callbac
 import { writeY4m } from '../../bench/lib/fake-camera.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { burstFrames, HAS_SHARED, REPO_ROOT, SHARED_MISSING, sharedPath } from '../helpers/shared-data.js';
+import { postJson, signed } from '../helpers/smile-client.js';
 
 const { WebApi, Signature } = smileIdentityCore as unknown as {
   WebApi: new (partnerId: string, callback: string | null, apiKey: string, sidServer: string) => {
@@ -306,4 +307,56 @@ describe.skipIf(!READY)(`SmileIdentity() embed from another origin${SKIPPED}`, (
       }
     }
   }, 120_000);
+});
+
+/** A browser with no fake camera permission prompt answer (`camera` not granted: denied), or with no camera at all. */
+function launchWithout(what: 'permission' | 'camera'): Promise<Browser> {
+  const base = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: what === 'permission' ? [...base, '--use-fake-device-for-media-stream'] : [...base, '--use-fake-ui-for-media-stream'],
+  });
+}
+
+describe.skipIf(!READY)(`camera denied or absent${SKIPPED}`, () => {
+  for (const [what, reason, message] of [
+    ['permission', 'camera_denied', S.error_camera_denied],
+    ['camera', 'camera_absent', S.error_camera_absent],
+  ] as const) {
+    it(`${reason}: a screen that says what to do, onError with the reason, nothing submitted`, async () => {
+      const other = await launchWithout(what);
+      try {
+        // Denied: the camera is there but the permission is not granted, so Chromium refuses it as for a user who said no.
+        const context = await other.newContext({ ignoreHTTPSErrors: true, viewport: PHONE, permissions: what === 'camera' ? ['camera'] : [] });
+        const page = await context.newPage();
+        const requests: string[] = [];
+        page.on('request', (r) => requests.push(r.url()));
+        const job_id = `web-${reason}-${++n}`;
+        await page.goto(`${partnerOrigin}/?${new URLSearchParams({ user_id: `web-${reason}`, job_id })}`);
+        await page.click('#verify');
+        const f = await frameOf(page);
+        await f.getByRole('button', { name: S.consent_allow }).click();
+        await f.getByRole('button', { name: S.camera_start }).click();
+        await f.getByRole('heading', { name: S.error_heading }).waitFor({ timeout: 15_000 });
+        expect(await f.getByRole('alert').first().textContent()).toBe(message);
+        expect(await f.getByRole('button', { name: S.error_retry_camera }).isVisible()).toBe(true);
+        const name = reason.replace('_', '-');
+        await shot(page, `phone-error-${name}`);
+        await page.setViewportSize(DESKTOP);
+        await shot(page, `desktop-error-${name}`);
+        await expect.poll(() => events(page), { timeout: 10_000 }).toContainEqual({ error: { message: 'SmileIdentity::Error', reason, code: null } });
+        // "Try again" leads back to the camera screen, not past it.
+        await f.getByRole('button', { name: S.error_retry_camera }).click();
+        await f.getByRole('heading', { name: S.camera_heading }).waitFor();
+        expect(requests.filter((u) => /\/v1\/upload|\/uploads\//.test(u))).toEqual([]);
+        const status = await postJson(`${ts.sandboxUrl}/job_status`, { ...signed(ts.partnerId, ts.sandboxKey), partner_id: ts.partnerId, user_id: `web-${reason}`, job_id, image_links: false, history: false });
+        expect(status.status).toBe(404);
+        expectOnlyOwnOrigins(requests);
+        await context.close();
+      } finally {
+        await other.close();
+      }
+    }, 60_000);
+  }
 });
