@@ -6,7 +6,7 @@
 import { html, SafeHtml } from '../portal/html.js';
 import { CAPTURE_STRINGS } from './assets/strings.js';
 
-export const CAPTURE_ASSETS = { script: '/web/capture.js', style: '/web/capture.css', zip: '/web/jszip.min.js' };
+export const CAPTURE_ASSETS = { script: '/web/capture.js', style: '/web/capture.css', zip: '/web/jszip.min.js', faceCheck: '/web/face-check' };
 
 /** Serialised for a `<script type="application/json">` block: `<` escaped so the data cannot close the element. */
 function jsonBlock(value: unknown): SafeHtml {
@@ -80,7 +80,7 @@ export function capturePage(mode: 'embed' | 'hosted', hostedConfig?: Record<stri
   </main>
 </div>
 ${hostedConfig ? html`<script type="application/json" id="likeness-config">${jsonBlock(hostedConfig)}</script>` : ''}
-<script src="${CAPTURE_ASSETS.script}" data-zip="${CAPTURE_ASSETS.zip}"></script>
+<script src="${CAPTURE_ASSETS.script}" data-zip="${CAPTURE_ASSETS.zip}" data-face-check="${CAPTURE_ASSETS.faceCheck}"></script>
 </body>
 </html>
 `.value;

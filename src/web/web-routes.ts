@@ -9,6 +9,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { apiError } from '../errors/api-errors.js';
 import type { JobContext } from '../jobs/context.js';
 import { openCaptureSession } from '../jobs/web-capture-session.js';
+import { FACE_CHECK_MAX_BYTES, webFaceCheck } from '../jobs/web-face-check.js';
 import { CAPTURE_SCRIPT } from './assets/capture-script.js';
 import { CAPTURE_STYLE } from './assets/capture-style.js';
 import { EMBED_SCRIPT } from './assets/embed-script.js';
@@ -65,6 +66,15 @@ export const webRoutes: FastifyPluginAsync<{ ctx: JobContext }> = async (app, { 
   app.get(CAPTURE_ASSETS.script, async (_req, reply) => asset(reply, js, APP_SCRIPT));
   app.get(CAPTURE_ASSETS.style, async (_req, reply) => asset(reply, 'text/css; charset=utf-8', CAPTURE_STYLE));
   app.get(CAPTURE_ASSETS.zip, async (_req, reply) => asset(reply, js, JSZIP));
+  // Same origin as the capture pages (the embed's iframe and /capture), so no CORS.
+  app.post<{ Body: { token?: unknown; image?: unknown } }>(
+    CAPTURE_ASSETS.faceCheck,
+    {
+      bodyLimit: 2 * FACE_CHECK_MAX_BYTES,
+      schema: { body: { type: 'object', required: ['token', 'image'], properties: { token: { type: 'string' }, image: { type: 'string' } }, additionalProperties: false } },
+    },
+    async (req, reply) => reply.header('cache-control', 'no-store').send(await webFaceCheck(ctx, req.body)),
+  );
 
   app.get<{ Querystring: { token?: string; return_url?: string } }>(
     '/capture',

@@ -360,3 +360,48 @@ describe.skipIf(!READY)(`camera denied or absent${SKIPPED}`, () => {
     }, 60_000);
   }
 });
+
+describe.skipIf(!READY)(`guidance from the engine's detector${SKIPPED}`, () => {
+  /** Opens the capture screen through the embed and returns once the detector has answered for a preview frame. */
+  async function captureScreen(using: Browser, viewport = PHONE): Promise<{ page: Page; f: Frame; context: BrowserContext; requests: string[] }> {
+    const s = await open(viewport, using);
+    await s.page.goto(`${partnerOrigin}/?${new URLSearchParams({ user_id: `web-guide-${++n}`, job_id: `web-guide-${n}` })}`);
+    await s.page.click('#verify');
+    const f = await frameOf(s.page);
+    await f.getByRole('button', { name: S.consent_allow }).click();
+    const checked = s.page.waitForResponse((r) => r.url().endsWith('/web/face-check') && r.status() === 200, { timeout: 20_000 });
+    await f.getByRole('button', { name: S.camera_start }).click();
+    await checked;
+    return { ...s, f };
+  }
+
+  it('says "Ready" for a face at selfie distance, and "move closer" for a small face', async () => {
+    const near = await captureScreen(browser);
+    await expect.poll(() => near.f.textContent('#guide'), { timeout: 15_000 }).toBe(S.guide_ready);
+    await near.context.close();
+
+    // The same person, the frame shrunk to a third and centred on grey: the face is about a tenth of the frame wide.
+    const sharp = (await import('sharp')).default;
+    const frames: string[] = [];
+    for (const [i, file] of burstFrames('live-1').entries()) {
+      const out = join(tmp, `small-${i}.jpg`);
+      const face = await sharp(file).resize({ width: 200 }).toBuffer();
+      await sharp({ create: { width: 640, height: 480, channels: 3, background: '#808080' } }).composite([{ input: face, gravity: 'centre' }]).jpeg().toFile(out);
+      frames.push(out);
+    }
+    const video = join(tmp, 'small-face.y4m');
+    await writeY4m(video, frames, { frameMs: 333 });
+    const far = await launchWithCamera(video);
+    try {
+      const s = await captureScreen(far);
+      await expect.poll(() => s.f.textContent('#guide'), { timeout: 15_000 }).toBe(S.guide_closer);
+      await shot(s.page, 'phone-3-capture-move-closer');
+      await s.page.setViewportSize(DESKTOP);
+      await shot(s.page, 'desktop-3-capture-move-closer');
+      expectOnlyOwnOrigins(s.requests);
+      await s.context.close();
+    } finally {
+      await far.close();
+    }
+  }, 90_000);
+});

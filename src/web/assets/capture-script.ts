@@ -1,6 +1,7 @@
 /**
  * @file The capture app, served as /web/capture.js to the embed's iframe page and to the hosted /capture page:
- * consent, camera, an 8-frame burst with guidance, review, upload (prep_upload with the web token, zip, PUT) with
+ * consent, camera, an 8-frame burst with guidance (light and motion measured here; face present, alone, near enough
+ * and centred from the engine's detector on a small preview frame, /web/face-check), review, upload (prep_upload with the web token, zip, PUT) with
  * retry, done; errors as screens plus `SmileIdentity::Error` with a reason code. Plain ES2017, no inline script (the
  * pages' CSP forbids it); strings come from strings.ts, prepended by the server as `LIKENESS_STRINGS`.
  */
@@ -14,10 +15,20 @@ export const CAPTURE_SCRIPT = String.raw`'use strict';
   var MAX_WIDTH = 640;
   var JPEG_QUALITY = 0.92;
   var NEAR_IDENTICAL = 1;        // mean grey difference of 32x24 thumbnails: the engine's replay threshold
+  var MOVING = 12;               // mean grey difference between two previews 300 ms apart: the user is moving a lot
+  var FACE_CHECK_MS = 700;       // at most one preview frame to the detector this often, one at a time
+  var FACE_MIN = 0.2;            // face box width / frame width: below, too far (a phone at arm's length gives ~0.3)
+  var FACE_MAX = 0.75;           // above, too close (the face overflows the oval)
+  var OFF_CENTRE = 0.2;          // face centre further than this (fraction of the frame) from the middle
   var TOKEN_ERRORS = { '${E.WEB_TOKEN_INVALID.code}': 'token_invalid', '${E.WEB_TOKEN_EXPIRED.code}': 'token_expired', '${E.WEB_TOKEN_USED.code}': 'token_used', '${E.PARTNER_PARAMS_MISMATCH.code}': 'token_invalid', '${E.UNAUTHORIZED.code}': 'token_invalid' };
 
   var page = document.body.getAttribute('data-mode'); // 'embed' | 'hosted'
   var zipLibrary = document.currentScript.getAttribute('data-zip');
+  var faceCheckUrl = document.currentScript.getAttribute('data-face-check');
+  var face = null;        // the detector's last answer { faces, box: [left, top, width, height] as fractions }
+  var faceChecking = false;
+  var faceCheckedAt = 0;
+  var lastThumb = null;
   var zipLoading = null;
   var parentWindow = window.parent !== window ? window.parent : null;
   var config = null;
@@ -118,6 +129,8 @@ export const CAPTURE_SCRIPT = String.raw`'use strict';
   function stopCamera() {
     if (guideTimer) clearInterval(guideTimer);
     guideTimer = null;
+    face = null;
+    lastThumb = null;
     if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
     stream = null;
   }
@@ -159,23 +172,54 @@ export const CAPTURE_SCRIPT = String.raw`'use strict';
   function difference(a, b) { var s = 0; for (var i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]); return s / a.length; }
 
   function say(text) { $('guide').textContent = text; }
-  function guide() {
-    if (busy || !stream) return;
-    var video = $('video');
-    if (!video.videoWidth) return say(S.guide_position);
-    var dark = mean(thumbnail()) < 40;
-    say(dark ? S.guide_dark : notice || S.guide_ready);
-    $('capture-start').disabled = false;
+
+  /** Sends a 320-px preview frame to the engine's detector; guidance is advice, so a failed check is just skipped. */
+  function checkFace() {
+    if (faceChecking || Date.now() - faceCheckedAt < FACE_CHECK_MS) return;
+    faceChecking = true;
+    faceCheckedAt = Date.now();
+    var image = frameJpeg(320, 0.7).split(',')[1];
+    fetch(faceCheckUrl, { method: 'POST', cache: 'no-store', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: config.token, image: image }) })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (answer) { face = answer; }, function () { face = null; })
+      .then(function () { faceChecking = false; });
   }
 
-  function frameJpeg() {
+  /** The one piece of advice that matters most now, or null when the picture is good. */
+  function advice(thumb) {
+    if (mean(thumb) < 40) return S.guide_dark;
+    if (face) {
+      if (face.faces === 0 || !face.box) return S.guide_no_face;
+      if (face.faces > 1) return S.guide_one_face;
+      var b = face.box;
+      if (b[2] < FACE_MIN) return S.guide_closer;
+      if (b[2] > FACE_MAX) return S.guide_farther;
+      if (Math.abs(b[0] + b[2] / 2 - 0.5) > OFF_CENTRE || Math.abs(b[1] + b[3] / 2 - 0.5) > OFF_CENTRE) return S.guide_center;
+    }
+    if (lastThumb && difference(thumb, lastThumb) > MOVING) return S.guide_hold_still;
+    return null;
+  }
+
+  function guide() {
+    if (busy || !stream || $('capture').hidden) return;
     var video = $('video');
-    var scale = Math.min(1, MAX_WIDTH / video.videoWidth);
+    if (!video.videoWidth) return say(S.guide_position);
+    var thumb = thumbnail();
+    var text = advice(thumb);
+    lastThumb = thumb;
+    say(text || notice || S.guide_ready);
+    $('capture-start').disabled = false;
+    checkFace();
+  }
+
+  function frameJpeg(maxWidth, quality) {
+    var video = $('video');
+    var scale = Math.min(1, (maxWidth || MAX_WIDTH) / video.videoWidth);
     var canvas = document.createElement('canvas');
     canvas.width = Math.round(video.videoWidth * scale);
     canvas.height = Math.round(video.videoHeight * scale);
     canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
-    return canvas.toDataURL('image/jpeg', JPEG_QUALITY);
+    return canvas.toDataURL('image/jpeg', quality || JPEG_QUALITY);
   }
 
   function burst() {
