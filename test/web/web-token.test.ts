@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/index.js';
 import type { FaceEngine } from '../../src/engine/types.js';
 import { createPartnerWithKeys } from '../../src/jobs/api-keys.js';
+import { issueWebToken, type WebTokenClaims } from '../../src/jobs/web-token-jwt.js';
 import { jobZip, postJson, prepUpload, putZip, signed, waitForJob } from '../helpers/smile-client.js';
 import { HAS_SHARED, SHARED_MISSING, sharedFile } from '../helpers/shared-data.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -181,5 +182,42 @@ describe('prep_upload with a web token', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('POST /web/face-check (the capture page\'s guidance)', () => {
+  const check = (body: Record<string, unknown>) => postJson(`${ts.origin}/web/face-check`, body);
+
+  it('answers where the detector finds the face, as fractions of the frame, for a valid token', async () => {
+    const { user_id, job_id } = ids();
+    const token = await tokenFor(user_id, job_id);
+    const sharp = (await import('sharp')).default;
+    const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#777' } }).jpeg().toBuffer();
+    const none = await check({ token, image: blank.toString('base64') });
+    expect(none).toEqual({ status: 200, body: { faces: 0, box: null } });
+    if (!HAS_SHARED) return;
+    const selfie = await sharp(sharedFile('bursts', 'live-1', 'f01.jpg')).resize({ width: 320 }).jpeg().toBuffer();
+    const found = await check({ token, image: selfie.toString('base64') });
+    expect(found.status).toBe(200);
+    expect(found.body.faces).toBe(1);
+    const [left, top, width, height] = found.body.box as number[];
+    for (const v of [left, top, width, height]) expect(v).toBeGreaterThan(0);
+    expect(left! + width!).toBeLessThanOrEqual(1);
+    expect(top! + height!).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses an altered or expired token, a missing image and an image that is not a preview frame', async () => {
+    const { user_id, job_id } = ids();
+    const token = await tokenFor(user_id, job_id);
+    const claims = payload(token);
+    const altered = `${token.split('.')[0]}.${Buffer.from(JSON.stringify({ ...claims, partner_id: 'other' })).toString('base64url')}.${token.split('.')[2]}`;
+    const bad = await check({ token: altered, image: 'AAAA' });
+    expect([bad.status, bad.body.code]).toEqual([401, '2281']);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = issueWebToken(ts.server.ctx.serverSecret, { ...claims, iat: now - 7200, exp: now - 3600 } as WebTokenClaims);
+    expect((await check({ token: expired, image: 'AAAA' })).body.code).toBe('2282');
+    expect((await check({ token, image: '' })).body.code).toBe('2213');
+    const big = await check({ token, image: Buffer.alloc(100 * 1024).toString('base64') });
+    expect([big.status, big.body.code]).toEqual([413, '2290']);
   });
 });
