@@ -32,4 +32,11 @@ describe('network-facing settings', () => {
     );
     expect(() => buildServerConfig({ dataDir: '/tmp/x', signatureMaxAgeMs: -1 })).toThrow(/signatureMaxAgeMs must be an integer/);
   });
+
+  it('read the sandbox host (LIKENESS_SANDBOX_URL) as an origin, and refuse one with a path', () => {
+    const cfg = buildServerConfig({ ...configFromEnv({ LIKENESS_SANDBOX_URL: 'https://sandbox.likeness.example:8443/' }), dataDir: '/tmp/x' });
+    expect(cfg.sandboxUrl).toBe('https://sandbox.likeness.example:8443');
+    expect(buildServerConfig({ dataDir: '/tmp/x' }).sandboxUrl).toBeNull();
+    expect(() => buildServerConfig({ dataDir: '/tmp/x', sandboxUrl: 'https://likeness.example/sandbox' })).toThrow(/sandboxUrl must be an http\(s\) origin/);
+  });
 });
