@@ -1,12 +1,13 @@
 /**
- * @file The partner ID and API key generation per environment; a new key is shown once.
+ * @file The partner ID and API key generation per environment (a new key is shown once), and how long each
+ * environment keeps job images (set by the operator: `likeness partner retention`).
  */
 import type { PortalSession } from '../../store/portal-types.js';
 import type { Environment } from '../../store/types.js';
 import { html } from '../html.js';
 import { csrfField, layout } from './layout.js';
 
-export function keysPage(base: string, session: PortalSession, fresh?: { env: Environment; key: string }): string {
+export function keysPage(base: string, session: PortalSession, retentionDays: Record<Environment, number>, fresh?: { env: Environment; key: string }): string {
   return layout(
     { base, title: 'API keys', session, section: 'keys' },
     html`<dl class="facts"><dt>Partner ID</dt><dd><code id="partner-id">${session.account.partnerId}</code></dd></dl>
@@ -25,7 +26,9 @@ export function keysPage(base: string, session: PortalSession, fresh?: { env: En
         <form method="post" action="${base}/keys/rotate" data-confirm="Generate a new ${env} key? The current ${env} key stops working at once.">
           ${csrfField(session)}<input type="hidden" name="env" value="${env}">
           <button type="submit">Generate a new ${env} key</button>
-        </form></section>`,
+        </form>
+        <p class="retention">Job images are kept <strong>${retentionDays[env]} days</strong>, then removed (recorded in the audit log);
+          a user's template and registered selfie stay until the user is deleted.</p></section>`,
     )}`,
   );
 }
