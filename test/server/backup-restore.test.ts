@@ -15,6 +15,7 @@ import { createEngine } from '../../src/engine/index.js';
 import type { FaceEngine } from '../../src/engine/types.js';
 import { openStorage } from '../../src/store/open-storage.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { addAccount, PortalClient } from '../portal/portal-helpers.js';
 import { HAS_SHARED, REPO_ROOT, sharedPath } from '../helpers/shared-data.js';
 
 const { WebApi } = smileIdentityCore as unknown as {
@@ -102,6 +103,12 @@ describe.skipIf(!HAS_SHARED)('backup and restore of an embedded installation', (
     expect(auth.result.Actions.Selfie_To_Registered_Selfie_Compare).toBe('Completed');
     const other = await submit(again, 'alice', 'auth-alice-3', 2, 'faces/img13.jpg');
     expect(other.job_success).toBe(false);
+
+    // The portal works on the restored data, and its API keys page shows each environment's image retention.
+    await restored.server.ctx.store.setImageRetention(restored.partnerId, 'sandbox', 7);
+    const portal = await new PortalClient(restored.origin).session(await addAccount(restored, 'admin'));
+    const keys = (await portal.get('/portal/keys')).body;
+    expect(keys.match(/Job images are kept <strong>(\d+) days<\/strong>/g)).toEqual(['Job images are kept <strong>7 days</strong>', 'Job images are kept <strong>30 days</strong>']);
   });
 
   it('refuses a backup when the master key is not at hand', { timeout: 120_000 }, async () => {
