@@ -1,10 +1,10 @@
 /**
  * @file Moving an embedded installation (SQLite + local images) into a cluster (PostgreSQL + object storage):
  * every table row with its ids kept (partners' SmileJobIDs and partner ids are known outside), API keys and
- * templates re-sealed under the cluster's master key, every image copied (re-encrypted under it); then counts and image hashes compared. Idempotent: rows
- * already copied are skipped (ON CONFLICT DO NOTHING) and images already present with the same hash are not
- * sent again, so an interrupted run is simply run again. Sessions, login failures and review claims are not
- * copied: they are short-lived, and users log in again.
+ * templates re-sealed under the cluster's master key, every image copied (re-encrypted under it); then counts and
+ * image hashes (of the plaintext) compared. Idempotent: rows already copied are skipped (ON CONFLICT DO NOTHING)
+ * and images already present with the same hash are not sent again, so an interrupted run is simply run again.
+ * Sessions, login failures and review claims are not copied: they are short-lived, and users log in again.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
