@@ -16,6 +16,7 @@ import { loadOrCreateTls, type TlsMaterial } from './http/tls.js';
 import { deliverCallbackTask } from './jobs/callback-deliverer.js';
 import type { JobContext } from './jobs/context.js';
 import { EarlyEngineRuns } from './jobs/early-engine-runs.js';
+import { RetentionPurger } from './jobs/image-retention.js';
 import { processJobFailed, processJobTask } from './jobs/job-processor.js';
 import { TaskRunner } from './jobs/task-runner.js';
 import { openStorage, refuseLostDatabase } from './store/open-storage.js';
@@ -64,6 +65,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const ownEngine = !opts.engine;
   let engine: FaceEngine | undefined;
   const runners: TaskRunner[] = [];
+  // Worker nodes purge expired job images; leases keep two nodes from purging the same ones.
+  const purger = runsWorkers
+    ? new RetentionPurger({ store, blobs, portal: storage.portal, defaultDays: config.imageRetentionDays }, log, config.retentionPurgeIntervalMs)
+    : null;
   let http: FastifyInstance | undefined;
   try {
     const faceEngine = opts.engine ?? (await createEngine({ workers: config.engineWorkers, executionProvider: config.engineExecutionProvider }));
@@ -122,6 +127,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const port = (http.server.address() as AddressInfo).port;
     if (!origin) origin = `https://${config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
     runners.forEach((r) => r.start());
+    purger?.start();
     const server: RunningServer = {
       config,
       ctx,
@@ -132,7 +138,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       sidServer: (env) => `${origin}${ENV_PREFIX[env]}/v1`,
       close: async () => {
         await http!.close();
-        await Promise.all(runners.map((r) => r.stop()));
+        await Promise.all([...runners.map((r) => r.stop()), purger?.stop()]);
         if (ownEngine) await engine!.close();
         await storage.close();
       },

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { callbacksCommand, keysCommand, usersCommand } from './commands/admin.js';
 import { authenticateCommand } from './commands/authenticate.js';
+import { backupCommand, restoreCommand } from './commands/backup.js';
 import { compareCommand } from './commands/compare.js';
 import { enrollCommand } from './commands/enroll.js';
 import { livenessCommand } from './commands/liveness.js';
@@ -28,5 +29,7 @@ program.addCommand(enrollCommand());
 program.addCommand(authenticateCommand());
 program.addCommand(statusCommand());
 program.addCommand(migrateCommand());
+program.addCommand(backupCommand());
+program.addCommand(restoreCommand());
 
 await program.parseAsync(process.argv);

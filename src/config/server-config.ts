@@ -65,6 +65,10 @@ export interface ServerConfig {
   rateLimitBurst: number;
   /** Reverse proxies whose X-Forwarded-For is believed: addresses, CIDR ranges, or loopback/linklocal/uniquelocal. */
   trustProxy: string[];
+  /** Days job images are kept where a partner environment has no setting (`likeness partner retention`). */
+  imageRetentionDays: number;
+  /** How often a worker node purges expired job images. */
+  retentionPurgeIntervalMs: number;
   /** Log level for pino. */
   logLevel: string;
 }
@@ -95,6 +99,8 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   rateLimitPerSecond: 100,
   rateLimitBurst: 200,
   trustProxy: [],
+  imageRetentionDays: 30,
+  retentionPurgeIntervalMs: 3_600_000,
   logLevel: 'info',
 };
 
@@ -122,6 +128,8 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   intIn('signatureMaxAgeMs', 0, 365 * 24 * 3_600_000);
   intIn('rateLimitPerSecond', 0, 1_000_000);
   intIn('rateLimitBurst', 1, 1_000_000);
+  intIn('imageRetentionDays', 0, 36_500);
+  intIn('retentionPurgeIntervalMs', 1000, 7 * 24 * 3_600_000);
   if (!Array.isArray(cfg.callbackRetryDelaysMs) || cfg.callbackRetryDelaysMs.some((d) => !Number.isInteger(d) || d < 0)) {
     problems.push('callbackRetryDelaysMs must be a list of non-negative integers');
   }
@@ -196,6 +204,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     trustProxy: env.LIKENESS_TRUST_PROXY === undefined ? undefined : parseList(env.LIKENESS_TRUST_PROXY),
     webTokenTtlMs: num(env.LIKENESS_WEB_TOKEN_TTL_MS),
     jobLeaseMs: num(env.LIKENESS_JOB_LEASE_MS),
+    imageRetentionDays: num(env.LIKENESS_IMAGE_RETENTION_DAYS),
     logLevel: env.LIKENESS_LOG_LEVEL,
   }) as Partial<ServerConfig>;
 }

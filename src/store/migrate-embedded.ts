@@ -1,24 +1,27 @@
 /**
  * @file Moving an embedded installation (SQLite + local images) into a cluster (PostgreSQL + object storage):
- * every table row with its ids kept (partners' SmileJobIDs and partner ids are known outside), API keys re-sealed
- * under the cluster's master key, every image copied; then counts and image hashes compared. Idempotent: rows
- * already copied are skipped (ON CONFLICT DO NOTHING) and images already present with the same hash are not
- * sent again, so an interrupted run is simply run again. Sessions, login failures and review claims are not
- * copied: they are short-lived, and users log in again.
+ * every table row with its ids kept (partners' SmileJobIDs and partner ids are known outside), API keys and
+ * templates re-sealed under the cluster's master key, every image copied (re-encrypted under it); then counts and
+ * image hashes (of the plaintext) compared. Idempotent: rows already copied are skipped (ON CONFLICT DO NOTHING)
+ * and images already present with the same hash are not sent again, so an interrupted run is simply run again.
+ * Sessions, login failures and review claims are not copied: they are short-lived, and users log in again.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { EncryptingBlobStore } from './blob/encrypting-blob-store.js';
 import { LocalDirBlobStore } from './blob/local-dir-blob-store.js';
 import { openS3BlobStore } from './blob/s3-blob-store.js';
+import { Envelope } from './envelope.js';
 import { clusterMasterKey } from './open-storage.js';
 import { PostgresDb } from './postgres/postgres-db.js';
 import { migratePostgres } from './postgres/postgres-backend.js';
+import { templateContext } from './sealing-record-store.js';
 import { SecretBox } from './secret-box.js';
 import type { BlobStore } from './types.js';
 
-type Conversion = 'keep' | 'epochMs' | 'reseal';
+type Conversion = 'keep' | 'epochMs' | 'reseal' | 'rewrapTemplate';
 
 interface TableCopy {
   table: string;
@@ -34,7 +37,7 @@ const TABLES: readonly TableCopy[] = [
   { table: 'api_keys', columns: { partner_id: 'keep', environment: 'keep', sealed_key: 'reseal', created_at: 'keep' } },
   {
     table: 'users',
-    columns: { partner_id: 'keep', environment: 'keep', user_id: 'keep', status: 'keep', template: 'keep', image_key: 'keep', enrolled_smile_job_id: 'keep', created_at: 'keep', updated_at: 'keep' },
+    columns: { partner_id: 'keep', environment: 'keep', user_id: 'keep', status: 'keep', template: 'rewrapTemplate', image_key: 'keep', enrolled_smile_job_id: 'keep', created_at: 'keep', updated_at: 'keep' },
   },
   {
     table: 'jobs',
@@ -78,7 +81,7 @@ export interface MigrationInput {
   fromDataDir: string;
   /** The cluster's database (migrated to the current schema first). */
   databaseUrl: string;
-  /** The cluster's blob store. */
+  /** The cluster's blob store, as it stores objects (they are encrypted here under the cluster's master key). */
   blobs: BlobStore;
   /** The cluster's master key: API keys are re-sealed under it. */
   masterKey: Buffer;
@@ -99,6 +102,8 @@ export async function migrateEmbeddedToCluster(input: MigrationInput): Promise<M
   const source = new Database(dbFile, { readonly: true, fileMustExist: true });
   const fromKeys = new SecretBox(Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64'));
   const toKeys = new SecretBox(input.masterKey);
+  // Templates keep their data keys, re-wrapped under the cluster's key (as a rotation does).
+  const templates = new Envelope(toKeys, [fromKeys]);
   const target = new PostgresDb(input.databaseUrl, 2);
   const progress = input.onProgress ?? (() => {});
   try {
@@ -114,7 +119,14 @@ export async function migrateEmbeddedToCluster(input: MigrationInput): Promise<M
           const cells = names.map((name) => {
             const v = row[name];
             const kind = t.columns[name];
-            values.push(v === null ? null : kind === 'epochMs' ? new Date(v as number) : kind === 'reseal' ? toKeys.seal(fromKeys.open(v as Buffer)) : t.table === 'tasks' && name === 'state' ? 'ready' : v);
+            values.push(
+              v === null ? null
+              : kind === 'epochMs' ? new Date(v as number)
+              : kind === 'reseal' ? toKeys.seal(fromKeys.open(v as Buffer))
+              : kind === 'rewrapTemplate' ? templates.rewrap(v as Buffer, templateContext(row.partner_id as string, row.environment as string, row.user_id as string))
+              : t.table === 'tasks' && name === 'state' ? 'ready'
+              : v,
+            );
             return `$${values.length}`;
           });
           return `(${cells.join(', ')})`;
@@ -129,7 +141,12 @@ export async function migrateEmbeddedToCluster(input: MigrationInput): Promise<M
       progress(`${t.table}: ${rows.length} rows`);
     }
     await target.query(`SELECT setval('partner_number', GREATEST((SELECT max(partner_id::integer) FROM partners), 1))`);
-    const images = await copyImages(source, new LocalDirBlobStore(join(input.fromDataDir, 'images')), input.blobs, progress);
+    const images = await copyImages(
+      source,
+      new EncryptingBlobStore(new LocalDirBlobStore(join(input.fromDataDir, 'images')), new Envelope(fromKeys)),
+      new EncryptingBlobStore(input.blobs, new Envelope(toKeys)),
+      progress,
+    );
     const ok = tables.every((t) => t.source === t.target) && images.missing.length === 0 && images.mismatched.length === 0;
     return { tables, images, ok };
   } finally {

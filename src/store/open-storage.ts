@@ -5,13 +5,16 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EncryptingBlobStore } from './blob/encrypting-blob-store.js';
 import { LocalDirBlobStore } from './blob/local-dir-blob-store.js';
 import { RecentBlobCache } from './blob/recent-blob-cache.js';
-import { KeySealingStore } from './key-sealing-store.js';
+import { Envelope } from './envelope.js';
+import type { PortalStore } from './portal-types.js';
+import { SealingRecordStore } from './sealing-record-store.js';
 import { SecretBox } from './secret-box.js';
 import { openSqliteBackend } from './sqlite/sqlite-backend.js';
-import type { Storage, StorageConfig, StorageProblem } from './storage.js';
-import type { BlobStore } from './types.js';
+import type { Storage, StorageConfig, StorageKind, StorageProblem } from './storage.js';
+import type { BlobStore, JobQueue, RecordBackend } from './types.js';
 
 /** Images of the jobs just uploaded, kept in memory for the worker that processes them (about 60 jobs' worth). */
 const RECENT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
@@ -49,13 +52,62 @@ export function clusterMasterKey(env: NodeJS.ProcessEnv): Buffer {
   return key;
 }
 
-/** Embedded: a per-installation key file under the data directory, created on first use. */
-function embeddedSecrets(dataDir: string): { secrets: SecretBox; serverSecret: Buffer } {
-  const secretsDir = join(dataDir, 'secrets');
-  const secrets = SecretBox.fromFile(join(secretsDir, 'master.key'));
-  const serverKeyFile = join(secretsDir, 'server.key');
+/** The embedded master key file (unless LIKENESS_MASTER_KEY is set), and the next one while a rotation runs. */
+export const masterKeyFile = (dataDir: string) => join(dataDir, 'secrets', 'master.key');
+export const nextMasterKeyFile = (dataDir: string) => `${masterKeyFile(dataDir)}.next`;
+
+export interface MasterKeys {
+  /** Seals new objects under the master key; also opens what a rotation in progress re-wrapped already. */
+  envelope: Envelope;
+  /** Secret for capability links (see Storage.serverSecret). */
+  serverSecret: Buffer;
+}
+
+/**
+ * Embedded: a per-installation key file under the data directory, created on first use. Cluster: the key every
+ * node shares, from the environment; link signing gets its own key derived from it, so one secret configures a node.
+ */
+export function masterKeys(config: StorageConfig, env: NodeJS.ProcessEnv = process.env): MasterKeys {
+  if (config.databaseUrl) {
+    const masterKey = clusterMasterKey(env);
+    const serverSecret = Buffer.from(hkdfSync('sha256', masterKey, createHash('sha256').update('likeness').digest(), 'likeness server secret', 32));
+    return { envelope: new Envelope(new SecretBox(masterKey)), serverSecret };
+  }
+  mkdirSync(join(config.dataDir, 'secrets'), { recursive: true, mode: 0o700 });
+  const current = SecretBox.fromFile(masterKeyFile(config.dataDir), env.LIKENESS_MASTER_KEY);
+  // An interrupted `likeness keys rotate-master` left objects under the next key: they stay readable.
+  const next = existsSync(nextMasterKeyFile(config.dataDir)) ? [SecretBox.readFile(nextMasterKeyFile(config.dataDir))] : [];
+  const serverKeyFile = join(config.dataDir, 'secrets', 'server.key');
   if (!existsSync(serverKeyFile)) writeFileSync(serverKeyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-  return { secrets, serverSecret: Buffer.from(readFileSync(serverKeyFile, 'utf8').trim(), 'base64') };
+  return { envelope: new Envelope(current, next), serverSecret: Buffer.from(readFileSync(serverKeyFile, 'utf8').trim(), 'base64') };
+}
+
+/** One backend's stores as they keep data: API keys and templates sealed, image objects as stored (encrypted). */
+export interface OpenedBackend {
+  kind: StorageKind;
+  records: RecordBackend;
+  portal: PortalStore;
+  queue: JobQueue;
+  /** The image store itself, without encryption or cache. */
+  blobs: BlobStore;
+  problem(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+/** Opens the configured backend without the master key (openStorage adds it; rotate-master uses this directly). */
+export async function openBackend(config: StorageConfig): Promise<OpenedBackend> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // The cluster drivers load only when configured: the embedded mode neither pays for nor depends on them.
+  const blobs = config.blobsUrl ? (await import('./blob/s3-blob-store.js')).openS3BlobStore(config.blobsUrl) : new LocalDirBlobStore(join(config.dataDir, 'images'));
+  if (!config.databaseUrl) {
+    const backend = openSqliteBackend(join(config.dataDir, 'likeness.db'), {
+      backgroundCheckpoints: config.server,
+      busyTimeoutMs: config.server ? SERVER_BUSY_TIMEOUT_MS : undefined,
+    });
+    return { kind: 'embedded', ...backend, problem: async () => backend.problem(), blobs };
+  }
+  const backend = await (await import('./postgres/postgres-backend.js')).openPostgresBackend(config.databaseUrl);
+  return { kind: 'cluster', ...backend, blobs };
 }
 
 /** A blobs URL without the credentials a user might have put in it, for messages. */
@@ -70,32 +122,17 @@ export function describeDatabase(config: StorageConfig): string {
 }
 
 export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv = process.env): Promise<Storage> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  let blobs: BlobStore;
-  // The cluster drivers load only when configured: the embedded mode neither pays for nor depends on them.
-  if (config.blobsUrl) blobs = (await import('./blob/s3-blob-store.js')).openS3BlobStore(config.blobsUrl);
-  else blobs = new LocalDirBlobStore(join(config.dataDir, 'images'));
-  blobs = new RecentBlobCache(blobs, RECENT_IMAGE_CACHE_BYTES);
-  if (!config.databaseUrl) {
-    const { secrets, serverSecret } = embeddedSecrets(config.dataDir);
-    const backend = openSqliteBackend(join(config.dataDir, 'likeness.db'), {
-      backgroundCheckpoints: config.server,
-      busyTimeoutMs: config.server ? SERVER_BUSY_TIMEOUT_MS : undefined,
-    });
-    const problems = async () => problemList(backend.problem(), await blobProblem(blobs, config));
-    return { kind: 'embedded', records: new KeySealingStore(backend.records, secrets), portal: backend.portal, queue: backend.queue, blobs, serverSecret, problems, close: backend.close };
-  }
-  const masterKey = clusterMasterKey(env);
-  // Link signing gets its own key derived from the master key, so one shared secret configures a node.
-  const serverSecret = Buffer.from(hkdfSync('sha256', masterKey, createHash('sha256').update('likeness').digest(), 'likeness server secret', 32));
-  const backend = await (await import('./postgres/postgres-backend.js')).openPostgresBackend(config.databaseUrl);
+  const keys = masterKeys(config, env);
+  const backend = await openBackend(config);
+  // Images are encrypted under the cache: the cache holds what the worker reads moments later, in memory only.
+  const blobs = new RecentBlobCache(new EncryptingBlobStore(backend.blobs, keys.envelope), RECENT_IMAGE_CACHE_BYTES);
   return {
-    kind: 'cluster',
-    records: new KeySealingStore(backend.records, new SecretBox(masterKey)),
+    kind: backend.kind,
+    records: new SealingRecordStore(backend.records, keys.envelope),
     portal: backend.portal,
     queue: backend.queue,
     blobs,
-    serverSecret,
+    serverSecret: keys.serverSecret,
     problems: async () => problemList(...(await Promise.all([backend.problem(), blobProblem(blobs, config)]))),
     close: backend.close,
   };

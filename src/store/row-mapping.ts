@@ -2,27 +2,20 @@
  * @file Record rows to domain objects, shared by the SQLite and PostgreSQL record stores: both tables have the same
  * columns; only JSON columns differ (SQLite returns text, pg returns parsed values), so each backend passes its reader.
  */
-import type { EnrolledUser, Environment, JobRecord } from './types.js';
+import type { Environment, JobRecord, StoredUser } from './types.js';
 
 export type Row = Record<string, unknown>;
 
 /** Reads a non-null JSON column as the backend returns it. */
 export type JsonColumnReader = (value: unknown) => unknown;
 
-export function toTemplate(value: unknown): Float32Array | null {
-  if (!(value instanceof Buffer)) return null;
-  const copy = new Uint8Array(value.byteLength);
-  copy.set(value);
-  return new Float32Array(copy.buffer);
-}
-
-export function userFromRow(r: Row): EnrolledUser {
+export function userFromRow(r: Row): StoredUser {
   return {
     partnerId: r.partner_id as string,
     environment: r.environment as Environment,
     userId: r.user_id as string,
-    status: r.status as EnrolledUser['status'],
-    template: toTemplate(r.template),
+    status: r.status as StoredUser['status'],
+    template: r.template instanceof Buffer ? r.template : null,
     imageKey: (r.image_key as string | null) ?? null,
     enrolledSmileJobId: (r.enrolled_smile_job_id as number | null) ?? null,
     createdAt: r.created_at as string,

@@ -19,13 +19,14 @@ export interface Partner {
   createdAt: string;
 }
 
-export interface EnrolledUser {
+/** `T`: the template as the job layer uses it; a backend holds it sealed (StoredUser). */
+export interface EnrolledUser<T = Float32Array> {
   partnerId: string;
   environment: Environment;
   userId: string;
   status: UserStatus;
   /** The registered face template; null once deleted. */
-  template: Float32Array | null;
+  template: T | null;
   /** Blob key of the registered selfie; null once deleted. */
   imageKey: string | null;
   /** SmileJobID of the job that registered the current selfie. */
@@ -121,18 +122,18 @@ export interface Task {
   attempts: number;
 }
 
-export interface Enrollment {
+export interface Enrollment<T = Float32Array> {
   userId: string;
-  template: Float32Array;
+  template: T;
   imageKey: string;
   /** True when this enrolment replaces an existing registration. */
   replace: boolean;
 }
 
-export interface CompletedJob {
+export interface CompletedJob<T = Float32Array> {
   result: JobResult;
   /** Register (or replace) the user's selfie in the same transaction. */
-  enrollment?: Enrollment;
+  enrollment?: Enrollment<T>;
   /** Queue the signed callback in the same transaction. */
   callback?: { url: string; body: Record<string, unknown> };
   /** Final state; 'review' keeps the job open for a human decision. */
@@ -157,6 +158,11 @@ export interface CallbackAttempt {
   status: number | null;
   error: string | null;
   durationMs: number;
+}
+
+/** An image of a finished job past its partner environment's retention, leased to one purger (see RecordStore). */
+export interface ExpiredImage extends JobImage {
+  smileJobId: number;
 }
 
 export class DuplicateJobError extends Error {
@@ -210,17 +216,45 @@ export interface RecordStore {
   recordDeliveryAttempt(deliveryId: number, attempt: Omit<CallbackAttempt, 'attempt'>, outcome: 'delivered' | 'retry' | 'failed'): Promise<void>;
   /** A new delivery of a job's callback (replay) with its task. */
   enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>): Promise<number>;
+
+  // Retention of job images (README, "Retention").
+  /** Days this partner environment keeps job images; null = the server default. */
+  getImageRetention(partnerId: string, environment: Environment): Promise<number | null>;
+  setImageRetention(partnerId: string, environment: Environment, days: number | null): Promise<void>;
+  /**
+   * Leases up to `limit` images of complete jobs of this partner environment created before `before` (ISO), for
+   * leaseMs; a user's registered selfie is kept (it goes with the template, when the user is deleted). Images
+   * leased to another purger (another node) are skipped, and a purger that dies leaves its lease to run out.
+   */
+  leaseExpiredImages(partnerId: string, environment: Environment, before: string, limit: number, leaseMs: number): Promise<ExpiredImage[]>;
+  /** Drops the records of purged images, once their blobs are deleted. */
+  dropJobImages(images: ExpiredImage[]): Promise<void>;
 }
 
 /** Partner keys as the backend keeps them: sealed by SecretBox, which wraps the backend (key-sealing-store.ts). */
 export type SealedKeys = Record<Environment, Buffer>;
 
-/** What a backend implements: RecordStore with the API keys sealed. */
-export interface RecordBackend extends Omit<RecordStore, 'createPartner' | 'getApiKey' | 'rotateApiKey'> {
+/** A user as the backend keeps it: the template sealed in its envelope (key-sealing-store.ts). */
+export type StoredUser = EnrolledUser<Buffer>;
+
+/** What a backend implements: RecordStore with the API keys and templates sealed. */
+export interface RecordBackend
+  extends Omit<RecordStore, 'createPartner' | 'getApiKey' | 'rotateApiKey' | 'getUser' | 'listUsers' | 'completeJob' | 'completeReview'> {
   createPartner(name: string, keys: SealedKeys): Promise<Partner>;
   getSealedApiKey(partnerId: string, environment: Environment): Promise<Buffer | null>;
   rotateSealedApiKey(partnerId: string, environment: Environment, sealed: Buffer): Promise<void>;
+  getUser(partnerId: string, environment: Environment, userId: string): Promise<StoredUser | null>;
+  listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<StoredUser[]>;
+  completeJob(smileJobId: number, outcome: CompletedJob<Buffer>, taskId: string | null): Promise<void>;
+  completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob<Buffer>): Promise<boolean>;
+  /**
+   * Master key rotation: offers every sealed API key and template to `reseal` and writes back what it returns
+   * (null: leave it), unless the row changed meanwhile. Returns how many of each were rewritten.
+   */
+  resealSecrets(reseal: (sealed: Buffer, kind: SealedKind, context: string) => Buffer | null): Promise<Record<SealedKind, number>>;
 }
+
+export type SealedKind = 'apiKey' | 'template';
 
 /**
  * The durable task queue. Tasks are enqueued by RecordStore methods inside their own transaction; the queue hands
@@ -246,8 +280,12 @@ export interface JobQueue {
 /** Image bytes, addressed by opaque keys the store chooses. */
 export interface BlobStore {
   put(key: string, data: Buffer): Promise<void>;
+  /** Overwrites an existing object atomically: a reader sees the old or the new bytes, never a mix. */
+  replace(key: string, data: Buffer): Promise<void>;
   get(key: string): Promise<Buffer | null>;
   delete(keys: string[]): Promise<void>;
+  /** Every key held, in no particular order (master key rotation, backups). */
+  list(): AsyncIterable<string>;
   /** True when the store holds at least one object (start-up refuses an empty database beside stored images). */
   holdsAny(): Promise<boolean>;
 }

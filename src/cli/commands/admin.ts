@@ -1,12 +1,14 @@
 /**
  * @file Operator commands on a data directory: enrolled users, API keys and callback replays.
  */
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
 import { buildServerConfig, configFromEnv } from '../../config/server-config.js';
 import { rotateApiKey } from '../../jobs/api-keys.js';
 import { deleteUser, listUsers, setUserActive, type UserSummary } from '../../jobs/user-admin.js';
 import { smileResultOf } from '../../jobs/result-view.js';
 import { checkCallbackUrl } from '../../jobs/prep-upload.js';
+import { masterKeyFile } from '../../store/open-storage.js';
 import type { Environment } from '../../store/types.js';
 import { action, output, parseEnvironment, parsePositiveInt } from '../cli-support.js';
 import { addStorageOptions, withStorage, type StorageFlags } from '../storage-options.js';
@@ -67,6 +69,31 @@ export function keysCommand(): Command {
       output(o.json, { partner_id: o.partner, environment: o.env, api_key: key }, () => `New ${o.env} API key for ${o.partner}: ${key}\nIt is shown once.`);
     }),
   );
+  addStorageOptions(
+    cmd
+      .command('rotate-master')
+      .description('put every image, template and API key under a new master key (stop the server first; safe to run again if interrupted)'),
+  )
+    .addOption(new Option('--new-key-file <file>', 'file holding the new key (32 bytes, base64); needed when the key comes from LIKENESS_MASTER_KEY (default: an embedded installation makes one)').env('LIKENESS_NEW_MASTER_KEY_FILE'))
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: StorageFlags & { newKeyFile?: string; json?: boolean }) => {
+        const { rotateMasterKey } = await import('../../store/rotate-master-key.js');
+        const newKey = o.newKeyFile ? Buffer.from(readFileSync(o.newKeyFile, 'utf8').trim(), 'base64') : null;
+        const r = await rotateMasterKey({ dataDir: o.data, databaseUrl: o.database ?? null, blobsUrl: o.blobs ?? null }, newKey);
+        output(o.json, r, () =>
+          [
+            `Master key rotated to key ${r.keyId}.`,
+            `  images:    ${r.images.rewrapped} re-wrapped, ${r.images.encryptedNow} encrypted for the first time, ${r.images.alreadyCurrent} already under the new key`,
+            `  templates: ${r.templates} re-wrapped`,
+            `  API keys:  ${r.apiKeys} re-sealed`,
+            r.keyFileReplaced
+              ? `The new key is in ${masterKeyFile(o.data)}: back it up (backups do not contain it); the old one is gone.`
+              : 'Now give every node the new key (LIKENESS_MASTER_KEY) and start them again.',
+          ].join('\n'),
+        );
+      }),
+    );
   return cmd;
 }
 

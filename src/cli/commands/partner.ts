@@ -6,8 +6,10 @@ import { Command, Option } from 'commander';
 import { ENV_PREFIX } from '../../http/server.js';
 import { createPartnerWithKeys, type PartnerWithKeys } from '../../jobs/api-keys.js';
 import { sdkBaseUrls, smileConfigFile } from '../../jobs/sdk-config.js';
+import { DEFAULTS } from '../../config/server-config.js';
+import { MAX_RETENTION_DAYS } from '../../jobs/image-retention.js';
 import { ENVIRONMENTS, type Environment, type RecordStore } from '../../store/types.js';
-import { action, output } from '../cli-support.js';
+import { action, output, parseEnvironment, parseNonNegativeInt } from '../cli-support.js';
 import { addStorageOptions, withStorage, type StorageFlags } from '../storage-options.js';
 import { serverOrigin, serverSandboxUrl, sidServerUrl } from '../server-address.js';
 
@@ -34,7 +36,7 @@ export function describePartner(p: ReturnType<typeof partnerJson>): string {
 }
 
 export function partnerCommand(): Command {
-  const cmd = new Command('partner').description('manage partners (API clients)');
+  const cmd = new Command('partner').description('manage partners (API clients) and how long their job images are kept');
   addStorageOptions(cmd.command('create').description('create a partner with a sandbox and a production API key'))
     .option('--name <name>', 'partner name', 'Partner')
     .option('--url <origin>', 'public origin of the server (default: where `likeness serve` last listened)')
@@ -71,6 +73,34 @@ export function partnerCommand(): Command {
         output(true, file, () => '');
         if (!urls.sandbox.startsWith(serverOrigin(opts.data, opts.url)) || opts.env === 'production') return;
         process.stderr.write("likeness: the sandbox is on the /sandbox prefix, which Smile ID's Android SDK cannot reach; give it a host name of its own with `likeness serve --sandbox-url` (docs/mobile.md)\n");
+      }),
+    );
+  addStorageOptions(cmd.command('retention').description('show or set how many days a partner environment keeps job images'))
+    .requiredOption('--partner <id>', 'partner ID')
+    .requiredOption('--env <environment>', 'sandbox or production', parseEnvironment)
+    .option('--days <n>', `keep job images this many days (0 = remove them at the next purge after the job completes; at most ${MAX_RETENTION_DAYS})`, parseNonNegativeInt)
+    .option('--default', "forget this environment's setting: the server's --image-retention-days applies")
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: StorageFlags & { partner: string; env: Environment; days?: number; default?: boolean; json?: boolean }) => {
+        if (o.days !== undefined && o.default) throw new Error('give --days or --default, not both');
+        if (o.days !== undefined && o.days > MAX_RETENTION_DAYS) throw new Error(`--days must be at most ${MAX_RETENTION_DAYS}`);
+        const days = await withStorage(o, async ({ records, portal }) => {
+          if (!(await records.getPartner(o.partner))) throw new Error(`no partner ${o.partner}`);
+          if (o.days !== undefined || o.default) {
+            await records.setImageRetention(o.partner, o.env, o.default ? null : o.days!);
+            await portal.appendAudit({
+              partnerId: o.partner, accountId: null, actorEmail: 'operator (command line)', action: 'retention.set', environment: o.env,
+              target: null, detail: o.default ? 'job images kept for the server default' : `job images kept ${o.days} days`,
+            });
+          }
+          return records.getImageRetention(o.partner, o.env);
+        });
+        output(o.json, { partner_id: o.partner, environment: o.env, image_retention_days: days }, () =>
+          days === null
+            ? `${o.partner} ${o.env}: job images kept for the server default (--image-retention-days, ${DEFAULTS.imageRetentionDays} unless set).`
+            : `${o.partner} ${o.env}: job images kept ${days} days.`,
+        );
       }),
     );
   return cmd;

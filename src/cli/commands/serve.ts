@@ -31,6 +31,7 @@ interface ServeOptions {
   trustProxy?: string[];
   rateLimit?: number;
   rateLimitBurst?: number;
+  imageRetentionDays?: number;
   logLevel?: string;
 }
 
@@ -78,6 +79,12 @@ export function serveCommand(): Command {
         .argParser(parsePositiveInt)
         .default(DEFAULTS.rateLimitBurst),
     )
+    .addOption(
+      new Option('--image-retention-days <days>', 'days job images are kept where a partner environment has no setting of its own (likeness partner retention); templates stay until the user is deleted')
+        .env('LIKENESS_IMAGE_RETENTION_DAYS')
+        .argParser(parseNonNegativeInt)
+        .default(DEFAULTS.imageRetentionDays),
+    )
     .addOption(new Option('--log-level <level>', 'pino log level').env('LIKENESS_LOG_LEVEL').default(DEFAULTS.logLevel))
     .action(async (opts: ServeOptions) => {
       const overrides: Partial<ServerConfig> & { dataDir: string } = {
@@ -100,6 +107,7 @@ export function serveCommand(): Command {
         trustProxy: opts.trustProxy,
         rateLimitPerSecond: opts.rateLimit,
         rateLimitBurst: opts.rateLimitBurst,
+        imageRetentionDays: opts.imageRetentionDays,
         logLevel: opts.logLevel,
       };
       let server;

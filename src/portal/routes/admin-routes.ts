@@ -13,6 +13,7 @@ import { ADMIN_ROUTE, audit, chosenEnv, errorText, sendHtml, sessionOf, type For
 import { auditPage, AUDIT_PAGE_SIZE } from '../views/audit-page.js';
 import { keysPage } from '../views/keys-page.js';
 import { parseEnv } from '../views/layout.js';
+import { ENVIRONMENTS, type Environment } from '../../store/types.js';
 import { usersPage, USERS_PAGE_SIZE } from '../views/users-page.js';
 
 const USER_VERBS = ['deactivate', 'reactivate', 'delete'] as const;
@@ -56,7 +57,15 @@ export function adminRoutes(app: FastifyInstance, deps: PortalDeps): void {
     });
   }
 
-  app.get('/keys', ADMIN_ROUTE, async (req, reply) => sendHtml(reply, keysPage(base, sessionOf(req))));
+  const retentionDays = async (partnerId: string) =>
+    Object.fromEntries(
+      await Promise.all(ENVIRONMENTS.map(async (env) => [env, (await ctx.store.getImageRetention(partnerId, env)) ?? ctx.config.imageRetentionDays])),
+    ) as Record<Environment, number>;
+
+  app.get('/keys', ADMIN_ROUTE, async (req, reply) => {
+    const session = sessionOf(req);
+    return sendHtml(reply, keysPage(base, session, await retentionDays(session.account.partnerId)));
+  });
 
   // The mobile SDKs' configuration; it carries the environment's auth token, so it is an admin download like a key.
   app.get<{ Querystring: { env?: string } }>('/keys/smile_config.json', ADMIN_ROUTE, async (req, reply) => {
@@ -79,7 +88,7 @@ export function adminRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const key = await rotateApiKey(ctx.store, session.account.partnerId, env);
     await audit(deps, session, 'key.rotate', { environment: env });
     // Shown once, in this response only (not after a redirect, never stored in clear).
-    return sendHtml(reply, keysPage(base, session, { env, key }));
+    return sendHtml(reply, keysPage(base, session, await retentionDays(session.account.partnerId), { env, key }));
   });
 
   app.get<{ Querystring: { before?: string } }>('/audit', ADMIN_ROUTE, async (req, reply) => {

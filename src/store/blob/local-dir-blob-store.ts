@@ -3,11 +3,14 @@
  * refers to a key only after put() resolved; so a crash mid-write leaves at worst an unreferenced file, and writes
  * need no temporary file and rename (half the file-system calls on the upload path).
  */
-import { mkdir, opendir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, opendir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { BlobStore } from '../types.js';
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_.-]{0,200}$/;
+/** Marks a replacement being written; never a key (keys are lower case). */
+const PARTIAL = '.PARTIAL-';
 const REMEMBERED_DIRS = 1024;
 
 export class LocalDirBlobStore implements BlobStore {
@@ -45,6 +48,13 @@ export class LocalDirBlobStore implements BlobStore {
     }
   }
 
+  async replace(key: string, data: Buffer): Promise<void> {
+    const file = this.path(key);
+    const partial = `${file}${PARTIAL}${randomBytes(4).toString('hex')}`;
+    await writeFile(partial, data, { mode: 0o600 });
+    await rename(partial, file);
+  }
+
   private ensureDir(dir: string): Promise<void> {
     let ready = this.dirs.get(dir);
     if (!ready) {
@@ -67,6 +77,19 @@ export class LocalDirBlobStore implements BlobStore {
 
   async delete(keys: string[]): Promise<void> {
     await Promise.all(keys.map((k) => rm(this.path(k), { force: true })));
+  }
+
+  async *list(): AsyncIterable<string> {
+    let dir;
+    try {
+      dir = await opendir(this.root, { recursive: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for await (const entry of dir) {
+      if (entry.isFile() && !entry.name.includes(PARTIAL)) yield relative(this.root, join(entry.parentPath, entry.name)).split(sep).join('/');
+    }
   }
 
   async holdsAny(): Promise<boolean> {

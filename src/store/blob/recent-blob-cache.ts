@@ -19,6 +19,11 @@ export class RecentBlobCache implements BlobStore {
     this.remember(key, data);
   }
 
+  async replace(key: string, data: Buffer): Promise<void> {
+    await this.inner.replace(key, data);
+    this.remember(key, data);
+  }
+
   async get(key: string): Promise<Buffer | null> {
     const hit = this.entries.get(key);
     if (hit) return hit;
@@ -28,6 +33,10 @@ export class RecentBlobCache implements BlobStore {
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) this.forget(key);
     await this.inner.delete(keys);
+  }
+
+  list(): AsyncIterable<string> {
+    return this.inner.list();
   }
 
   holdsAny(): Promise<boolean> {

@@ -64,6 +64,11 @@ export class S3BlobStore implements BlobStore {
     );
   }
 
+  /** A PUT replaces an object atomically. */
+  replace(key: string, data: Buffer): Promise<void> {
+    return this.put(key, data);
+  }
+
   async get(key: string): Promise<Buffer | null> {
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(key) }));
@@ -77,6 +82,16 @@ export class S3BlobStore implements BlobStore {
   async delete(keys: string[]): Promise<void> {
     // One DeleteObject per key: DeleteObjects needs a Content-MD5 some S3-compatible stores handle differently.
     await Promise.all(keys.map((k) => this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.key(k) }))));
+  }
+
+  async *list(): AsyncIterable<string> {
+    const prefix = this.config.prefix ? `${this.config.prefix}/` : '';
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: prefix || undefined, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) yield o.Key!.slice(prefix.length);
+      token = page.NextContinuationToken;
+    } while (token);
   }
 
   async holdsAny(): Promise<boolean> {

@@ -149,4 +149,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    why: 'Retention (SQLite migration 3): days each partner environment keeps job images, and a purge lease per image so that one node purges it.',
+    sql: `
+      CREATE TABLE image_retention (
+        partner_id text NOT NULL REFERENCES partners(partner_id),
+        environment text NOT NULL CHECK (environment IN ('sandbox','production')),
+        days integer NOT NULL CHECK (days >= 0),
+        PRIMARY KEY (partner_id, environment)
+      );
+      ALTER TABLE job_images ADD COLUMN purge_lease_until timestamptz;
+    `,
+  },
 ];

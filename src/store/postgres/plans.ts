@@ -53,6 +53,31 @@ const sql = {
   completeJob: `UPDATE jobs SET state = $1, result = $2, result_category = $3, updated_at = $4 WHERE smile_job_id = $5`,
   listUserJobs: `SELECT * FROM jobs WHERE partner_id = $1 AND environment = $2 AND user_id = $3 ORDER BY smile_job_id`,
 
+  // Retention. Images are leased with SKIP LOCKED, so nodes purging at once take different images.
+  getImageRetention: `SELECT days FROM image_retention WHERE partner_id = $1 AND environment = $2`,
+  setImageRetention: `INSERT INTO image_retention (partner_id, environment, days) VALUES ($1, $2, $3)
+    ON CONFLICT (partner_id, environment) DO UPDATE SET days = excluded.days`,
+  clearImageRetention: `DELETE FROM image_retention WHERE partner_id = $1 AND environment = $2`,
+  leaseExpiredImages: `WITH expired AS (
+      SELECT ji.smile_job_id, ji.role, ji.idx FROM job_images ji JOIN jobs j ON j.smile_job_id = ji.smile_job_id
+      WHERE j.partner_id = $1 AND j.environment = $2 AND j.state = 'complete' AND j.created_at < $3
+        AND (ji.purge_lease_until IS NULL OR ji.purge_lease_until <= now())
+        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.partner_id = j.partner_id AND u.environment = j.environment
+          AND u.user_id = j.user_id AND u.image_key = ji.blob_key)
+      ORDER BY j.created_at LIMIT $4 FOR UPDATE OF ji SKIP LOCKED)
+    UPDATE job_images ji SET purge_lease_until = now() + $5 * interval '1 millisecond' FROM expired
+    WHERE ji.smile_job_id = expired.smile_job_id AND ji.role = expired.role AND ji.idx = expired.idx
+    RETURNING ji.smile_job_id, ji.role, ji.idx, ji.blob_key`,
+  dropJobImage: `DELETE FROM job_images WHERE smile_job_id = $1 AND role = $2 AND idx = $3`,
+
+  // Master key rotation: compare-and-set, so a row rewritten meanwhile (a re-enrolment, a key rotation) is kept.
+  listSealedApiKeys: `SELECT partner_id, environment, sealed_key FROM api_keys ORDER BY partner_id, environment`,
+  resealApiKey: `UPDATE api_keys SET sealed_key = $1 WHERE partner_id = $2 AND environment = $3 AND sealed_key = $4`,
+  listSealedTemplates: `SELECT partner_id, environment, user_id, template FROM users
+    WHERE template IS NOT NULL AND (partner_id, environment, user_id) > ($1, $2, $3)
+    ORDER BY partner_id, environment, user_id LIMIT $4`,
+  resealTemplate: `UPDATE users SET template = $1 WHERE partner_id = $2 AND environment = $3 AND user_id = $4 AND template = $5`,
+
   // Callbacks.
   insertDelivery: `INSERT INTO callback_deliveries (smile_job_id, url, body, state, created_at) VALUES ($1, $2, $3, 'pending', $4) RETURNING id`,
   getDelivery: `SELECT * FROM callback_deliveries WHERE id = $1`,

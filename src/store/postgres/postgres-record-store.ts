@@ -10,19 +10,22 @@ import {
   type CallbackDelivery,
   type CompletedJob,
   type CreatedJob,
-  type EnrolledUser,
   type Environment,
+  type ExpiredImage,
   type JobImage,
   type JobRecord,
   type NewJob,
   type Partner,
   type RecordBackend,
   type SealedKeys,
+  type SealedKind,
+  type StoredUser,
   type Task,
   type TaskKind,
 } from '../types.js';
 import { jobFromRow as mapJobRow, userFromRow, type Row } from '../row-mapping.js';
 import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
+import { templateContext } from '../sealing-record-store.js';
 import { PLANS } from './plans.js';
 import { violates, type PostgresDb, type Queryable } from './postgres-db.js';
 
@@ -66,12 +69,12 @@ export class PostgresRecordStore implements RecordBackend {
     if (res.rowCount !== 1) throw new Error(`no ${environment} key for partner ${partnerId}`);
   }
 
-  async getUser(partnerId: string, environment: Environment, userId: string): Promise<EnrolledUser | null> {
+  async getUser(partnerId: string, environment: Environment, userId: string): Promise<StoredUser | null> {
     const { rows } = await this.db.run(PLANS.getUser, [partnerId, environment, userId]);
     return rows[0] ? userFromRow(rows[0]) : null;
   }
 
-  async listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<EnrolledUser[]> {
+  async listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<StoredUser[]> {
     return (await this.db.run(PLANS.listUsers, [partnerId, environment, page.limit, page.offset])).rows.map(userFromRow);
   }
 
@@ -171,7 +174,7 @@ export class PostgresRecordStore implements RecordBackend {
     });
   }
 
-  async completeJob(smileJobId: number, outcome: CompletedJob, taskId: string | null): Promise<void> {
+  async completeJob(smileJobId: number, outcome: CompletedJob<Buffer>, taskId: string | null): Promise<void> {
     await this.db.transaction(async (c) => {
       // The task first: a worker whose lease was taken over writes nothing (one final result per job).
       if (taskId !== null) {
@@ -182,7 +185,7 @@ export class PostgresRecordStore implements RecordBackend {
     });
   }
 
-  async completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob): Promise<boolean> {
+  async completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob<Buffer>): Promise<boolean> {
     return this.db.transaction(async (c) => {
       // The job row lock serialises this with claims of the same job (claimReview takes it too).
       await this.db.run(PLANS.getJobStateForUpdate, [smileJobId], c);
@@ -193,7 +196,7 @@ export class PostgresRecordStore implements RecordBackend {
   }
 
   /** The outcome, enrolment and callback of completeJob/completeReview, inside their transaction. */
-  private async writeOutcome(c: Queryable, smileJobId: number, outcome: CompletedJob): Promise<void> {
+  private async writeOutcome(c: Queryable, smileJobId: number, outcome: CompletedJob<Buffer>): Promise<void> {
     const { rows } = await this.db.run(PLANS.getJobOwner, [smileJobId], c);
     const job = rows[0];
     if (!job) throw new Error(`job ${smileJobId} does not exist`);
@@ -201,8 +204,7 @@ export class PostgresRecordStore implements RecordBackend {
     await this.db.run(PLANS.completeJob, [outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId], c);
     const e = outcome.enrollment;
     if (e) {
-      const template = Buffer.from(e.template.buffer, e.template.byteOffset, e.template.byteLength);
-      await this.db.run(PLANS.upsertEnrollment, [job.partner_id, job.environment, e.userId, template, e.imageKey, smileJobId, ts], c);
+      await this.db.run(PLANS.upsertEnrollment, [job.partner_id, job.environment, e.userId, e.template, e.imageKey, smileJobId, ts], c);
     }
     if (outcome.callback) await this.insertDelivery(c, smileJobId, outcome.callback.url, outcome.callback.body);
   }
@@ -261,5 +263,45 @@ export class PostgresRecordStore implements RecordBackend {
 
   async enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>): Promise<number> {
     return this.db.transaction((c: pg.PoolClient) => this.insertDelivery(c, smileJobId, url, body));
+  }
+
+  async getImageRetention(partnerId: string, environment: Environment): Promise<number | null> {
+    const { rows } = await this.db.run<{ days: number }>(PLANS.getImageRetention, [partnerId, environment]);
+    return rows[0]?.days ?? null;
+  }
+
+  async setImageRetention(partnerId: string, environment: Environment, days: number | null): Promise<void> {
+    if (days === null) await this.db.run(PLANS.clearImageRetention, [partnerId, environment]);
+    else await this.db.run(PLANS.setImageRetention, [partnerId, environment, days]);
+  }
+
+  async leaseExpiredImages(partnerId: string, environment: Environment, before: string, limit: number, leaseMs: number): Promise<ExpiredImage[]> {
+    const { rows } = await this.db.run(PLANS.leaseExpiredImages, [partnerId, environment, before, limit, leaseMs]);
+    return rows.map((r) => ({ smileJobId: r.smile_job_id as number, role: r.role as ExpiredImage['role'], index: r.idx as number, blobKey: r.blob_key as string }));
+  }
+
+  async dropJobImages(images: ExpiredImage[]): Promise<void> {
+    await this.db.transaction(async (c) => {
+      for (const img of images) await this.db.run(PLANS.dropJobImage, [img.smileJobId, img.role, img.index], c);
+    });
+  }
+
+  async resealSecrets(reseal: (sealed: Buffer, kind: SealedKind, context: string) => Buffer | null): Promise<Record<SealedKind, number>> {
+    const count: Record<SealedKind, number> = { apiKey: 0, template: 0 };
+    for (const r of (await this.db.run<Row>(PLANS.listSealedApiKeys)).rows) {
+      const next = reseal(r.sealed_key as Buffer, 'apiKey', '');
+      if (next) count.apiKey += (await this.db.run(PLANS.resealApiKey, [next, r.partner_id, r.environment, r.sealed_key])).rowCount ?? 0;
+    }
+    let after = ['', '', ''];
+    for (;;) {
+      const { rows } = await this.db.run<Row>(PLANS.listSealedTemplates, [...after, 200]);
+      for (const r of rows) {
+        const next = reseal(r.template as Buffer, 'template', templateContext(r.partner_id as string, r.environment as string, r.user_id as string));
+        if (next) count.template += (await this.db.run(PLANS.resealTemplate, [next, r.partner_id, r.environment, r.user_id, r.template])).rowCount ?? 0;
+      }
+      if (rows.length < 200) return count;
+      const last = rows[rows.length - 1];
+      after = [last.partner_id as string, last.environment as string, last.user_id as string];
+    }
   }
 }

@@ -152,4 +152,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_review_queue ON jobs (partner_id, environment, state, created_at);
     `,
   },
+  {
+    version: 3,
+    why: 'Retention: days each partner environment keeps job images (no row = the server default), and a purge lease per image so that one purger removes it.',
+    sql: `
+      CREATE TABLE image_retention (
+        partner_id TEXT NOT NULL REFERENCES partners(partner_id),
+        environment TEXT NOT NULL CHECK (environment IN ('sandbox','production')),
+        days INTEGER NOT NULL CHECK (days >= 0),
+        PRIMARY KEY (partner_id, environment)
+      );
+      -- Epoch ms until which a purger holds this image; expired images are found through jobs_review_queue.
+      ALTER TABLE job_images ADD COLUMN purge_lease_until INTEGER;
+    `,
+  },
 ];

@@ -2,7 +2,7 @@
  * @file Opens the embedded database (WAL, migrations) and the record, portal and queue stores over its one
  * connection.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { PortalStore } from '../portal-types.js';
 import type { JobQueue, RecordBackend } from '../types.js';
@@ -29,6 +29,7 @@ export interface SqliteBackend {
  * `busyTimeoutMs`: how long a write waits for a lock another process holds (blocking the thread meanwhile).
  */
 export function openSqliteBackend(file: string, options: { backgroundCheckpoints?: boolean; busyTimeoutMs?: number } = {}): SqliteBackend {
+  restrictToOwner(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -72,4 +73,14 @@ export function openSqliteBackend(file: string, options: { backgroundCheckpoints
       db.close();
     },
   };
+}
+
+/**
+ * The database holds job records and sealed secrets: readable by its owner only. SQLite creates the -wal and -shm
+ * files with the database file's mode, so creating that one 0600 covers them; files of an older installation are
+ * tightened too.
+ */
+function restrictToOwner(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
 }

@@ -8,16 +8,19 @@ import {
   type CallbackDelivery,
   type CompletedJob,
   type CreatedJob,
-  type EnrolledUser,
   type Environment,
+  type ExpiredImage,
   type JobImage,
   type JobRecord,
   type NewJob,
   type Partner,
   type RecordBackend,
   type SealedKeys,
+  type SealedKind,
+  type StoredUser,
 } from '../types.js';
 import { jobFromRow as mapJobRow, userFromRow, type Row } from '../row-mapping.js';
+import { templateContext } from '../sealing-record-store.js';
 import { StatementCache } from './statement-cache.js';
 import type { SqliteTaskQueue } from './sqlite-task-queue.js';
 
@@ -76,14 +79,14 @@ export class SqliteRecordStore implements RecordBackend {
     if (res.changes !== 1) throw new Error(`no ${environment} key for partner ${partnerId}`);
   }
 
-  async getUser(partnerId: string, environment: Environment, userId: string): Promise<EnrolledUser | null> {
+  async getUser(partnerId: string, environment: Environment, userId: string): Promise<StoredUser | null> {
     const r = this.sql('SELECT * FROM users WHERE partner_id = ? AND environment = ? AND user_id = ?').get(partnerId, environment, userId) as
       | Row
       | undefined;
     return r ? userFromRow(r) : null;
   }
 
-  async listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<EnrolledUser[]> {
+  async listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<StoredUser[]> {
     const rows = this.sql('SELECT * FROM users WHERE partner_id = ? AND environment = ? ORDER BY created_at, user_id LIMIT ? OFFSET ?')
       .all(partnerId, environment, page.limit, page.offset) as Row[];
     return rows.map(userFromRow);
@@ -205,7 +208,7 @@ export class SqliteRecordStore implements RecordBackend {
     return accepted;
   }
 
-  async completeJob(smileJobId: number, outcome: CompletedJob, taskId: string | null): Promise<void> {
+  async completeJob(smileJobId: number, outcome: CompletedJob<Buffer>, taskId: string | null): Promise<void> {
     this.db.transaction(() => {
       this.writeOutcome(smileJobId, outcome);
       if (taskId !== null) this.queue.finishSync(taskId);
@@ -213,7 +216,7 @@ export class SqliteRecordStore implements RecordBackend {
     if (outcome.callback) this.queue.committed();
   }
 
-  async completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob): Promise<boolean> {
+  async completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob<Buffer>): Promise<boolean> {
     const decided = this.db.transaction(() => {
       const consumed = this.sql(
           `DELETE FROM review_claims WHERE smile_job_id = ? AND account_id = ? AND expires_at > ?
@@ -229,7 +232,7 @@ export class SqliteRecordStore implements RecordBackend {
   }
 
   /** The outcome, enrolment and callback of completeJob/completeReview; runs inside their transaction. */
-  private writeOutcome(smileJobId: number, outcome: CompletedJob): void {
+  private writeOutcome(smileJobId: number, outcome: CompletedJob<Buffer>): void {
     const job = this.sql('SELECT partner_id, environment FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
     if (!job) throw new Error(`job ${smileJobId} does not exist`);
     const ts = now();
@@ -237,7 +240,6 @@ export class SqliteRecordStore implements RecordBackend {
       .run(outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId);
     const e = outcome.enrollment;
     if (e) {
-      const template = Buffer.from(e.template.buffer, e.template.byteOffset, e.template.byteLength);
       this.sql(
           `INSERT INTO users (partner_id, environment, user_id, status, template, image_key, enrolled_smile_job_id, created_at, updated_at)
            VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)
@@ -245,7 +247,7 @@ export class SqliteRecordStore implements RecordBackend {
              status = 'active', template = excluded.template, image_key = excluded.image_key,
              enrolled_smile_job_id = excluded.enrolled_smile_job_id, updated_at = excluded.updated_at`,
         )
-        .run(job.partner_id, job.environment, e.userId, template, e.imageKey, smileJobId, ts, ts);
+        .run(job.partner_id, job.environment, e.userId, e.template, e.imageKey, smileJobId, ts, ts);
     }
     if (outcome.callback) this.insertDelivery(smileJobId, outcome.callback.url, outcome.callback.body);
   }
@@ -317,5 +319,65 @@ export class SqliteRecordStore implements RecordBackend {
     const id = this.db.transaction(() => this.insertDelivery(smileJobId, url, body))();
     this.queue.committed();
     return id;
+  }
+
+  async getImageRetention(partnerId: string, environment: Environment): Promise<number | null> {
+    const r = this.sql('SELECT days FROM image_retention WHERE partner_id = ? AND environment = ?').get(partnerId, environment) as { days: number } | undefined;
+    return r?.days ?? null;
+  }
+
+  async setImageRetention(partnerId: string, environment: Environment, days: number | null): Promise<void> {
+    if (days === null) this.sql('DELETE FROM image_retention WHERE partner_id = ? AND environment = ?').run(partnerId, environment);
+    else {
+      this.sql('INSERT INTO image_retention (partner_id, environment, days) VALUES (?, ?, ?) ON CONFLICT (partner_id, environment) DO UPDATE SET days = excluded.days')
+        .run(partnerId, environment, days);
+    }
+  }
+
+  async leaseExpiredImages(partnerId: string, environment: Environment, before: string, limit: number, leaseMs: number): Promise<ExpiredImage[]> {
+    const at = Date.now();
+    const rows = this.sql(
+        `UPDATE job_images SET purge_lease_until = ? WHERE rowid IN (
+           SELECT ji.rowid FROM job_images ji JOIN jobs j ON j.smile_job_id = ji.smile_job_id
+           WHERE j.partner_id = ? AND j.environment = ? AND j.state = 'complete' AND j.created_at < ?
+             AND (ji.purge_lease_until IS NULL OR ji.purge_lease_until <= ?)
+             AND NOT EXISTS (SELECT 1 FROM users u WHERE u.partner_id = j.partner_id AND u.environment = j.environment
+               AND u.user_id = j.user_id AND u.image_key = ji.blob_key)
+           ORDER BY j.created_at LIMIT ?)
+         RETURNING smile_job_id, role, idx, blob_key`,
+      )
+      .all(at + leaseMs, partnerId, environment, before, at, limit) as Row[];
+    return rows.map((r) => ({ smileJobId: r.smile_job_id as number, role: r.role as ExpiredImage['role'], index: r.idx as number, blobKey: r.blob_key as string }));
+  }
+
+  async dropJobImages(images: ExpiredImage[]): Promise<void> {
+    const drop = this.sql('DELETE FROM job_images WHERE smile_job_id = ? AND role = ? AND idx = ?');
+    this.db.transaction(() => images.forEach((img) => drop.run(img.smileJobId, img.role, img.index)))();
+  }
+
+  async resealSecrets(reseal: (sealed: Buffer, kind: SealedKind, context: string) => Buffer | null): Promise<Record<SealedKind, number>> {
+    const count: Record<SealedKind, number> = { apiKey: 0, template: 0 };
+    // Compare-and-set: a row rewritten meanwhile (a key rotation, a re-enrolment) is left as it now is.
+    const setKey = this.sql('UPDATE api_keys SET sealed_key = ? WHERE partner_id = ? AND environment = ? AND sealed_key = ?');
+    for (const r of this.sql('SELECT partner_id, environment, sealed_key FROM api_keys').all() as Row[]) {
+      const next = reseal(r.sealed_key as Buffer, 'apiKey', '');
+      if (next) count.apiKey += setKey.run(next, r.partner_id, r.environment, r.sealed_key).changes;
+    }
+    const setTemplate = this.sql('UPDATE users SET template = ? WHERE partner_id = ? AND environment = ? AND user_id = ? AND template = ?');
+    const page = this.sql(
+      `SELECT partner_id, environment, user_id, template FROM users WHERE template IS NOT NULL AND (partner_id, environment, user_id) > (?, ?, ?)
+       ORDER BY partner_id, environment, user_id LIMIT 200`,
+    );
+    let after = ['', '', ''];
+    for (;;) {
+      const rows = page.all(...after) as Row[];
+      for (const r of rows) {
+        const next = reseal(r.template as Buffer, 'template', templateContext(r.partner_id as string, r.environment as string, r.user_id as string));
+        if (next) count.template += setTemplate.run(next, r.partner_id, r.environment, r.user_id, r.template).changes;
+      }
+      if (rows.length < 200) return count;
+      const last = rows[rows.length - 1];
+      after = [last.partner_id as string, last.environment as string, last.user_id as string];
+    }
   }
 }
