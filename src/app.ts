@@ -104,7 +104,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       new TaskRunner(queue, log, {
         name: 'callbacks',
         kinds: ['deliver_callback'],
-        concurrency: 4,
+        concurrency: config.callbackConcurrency,
+        perDestination: config.callbackPerDestination,
         leaseMs: config.callbackTimeoutMs + 30_000,
         maxIdleMs: 1000,
         handle: (task) => deliverCallbackTask(ctx, task),

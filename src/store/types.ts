@@ -117,7 +117,8 @@ export interface Task {
   /** Opaque: each backend generates its own. */
   id: string;
   kind: TaskKind;
-  payload: { smileJobId?: number; deliveryId?: number };
+  /** `destination` (host:port of a callback) lets workers limit deliveries per receiver (see TaskRunner). */
+  payload: { smileJobId?: number; deliveryId?: number; destination?: string };
   attempts: number;
 }
 
@@ -227,8 +228,11 @@ export interface RecordBackend extends Omit<RecordStore, 'createPartner' | 'getA
  * them out with a lease, so a task whose worker died is handed out again once the lease runs out.
  */
 export interface JobQueue {
-  /** The oldest due task of these kinds, leased to the caller for leaseMs; attempts counts this claim. */
-  claim(kinds: TaskKind[], leaseMs: number): Promise<Task | null>;
+  /**
+   * The oldest due task of these kinds, leased to the caller for leaseMs; attempts counts this claim. Tasks whose
+   * payload destination is in `skipDestinations` (receivers the caller is already busy with) are passed over.
+   */
+  claim(kinds: TaskKind[], leaseMs: number, skipDestinations?: readonly string[]): Promise<Task | null>;
   finish(taskId: string): Promise<void>;
   /** Records a failure; reschedules at retryAt (backoff, a later callback attempt), or gives up (dead) when null. */
   fail(taskId: string, error: string, retryAt: Date | null): Promise<void>;

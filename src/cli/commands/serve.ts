@@ -31,6 +31,13 @@ interface ServeOptions {
   rateLimit?: number;
   rateLimitBurst?: number;
   logLevel?: string;
+  callbackConcurrency?: number;
+  callbackPerDestination?: number;
+  callbackConnectTimeout?: number;
+  accessLog?: boolean;
+  metricsToken?: string;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 export function serveCommand(): Command {
@@ -77,6 +84,13 @@ export function serveCommand(): Command {
         .default(DEFAULTS.rateLimitBurst),
     )
     .addOption(new Option('--log-level <level>', 'pino log level').env('LIKENESS_LOG_LEVEL').default(DEFAULTS.logLevel))
+    .addOption(new Option('--access-log', 'log one line per HTTP request (method, route, status, time; default off)').env('LIKENESS_ACCESS_LOG'))
+    .addOption(new Option('--callback-concurrency <n>', 'callback deliveries at once per process').env('LIKENESS_CALLBACK_CONCURRENCY').argParser(parsePositiveInt).default(DEFAULTS.callbackConcurrency))
+    .addOption(new Option('--callback-per-destination <n>', 'callback deliveries at once to one receiver (host:port), per process').env('LIKENESS_CALLBACK_PER_DESTINATION').argParser(parsePositiveInt).default(DEFAULTS.callbackPerDestination))
+    .addOption(new Option('--callback-connect-timeout <ms>', 'time to connect to a callback receiver').env('LIKENESS_CALLBACK_CONNECT_TIMEOUT_MS').argParser(parsePositiveInt).default(DEFAULTS.callbackConnectTimeoutMs))
+    .addOption(new Option('--metrics-token <token>', 'bearer token /metrics requires (16+ characters); without it or --metrics-port only local clients may scrape').env('LIKENESS_METRICS_TOKEN'))
+    .addOption(new Option('--metrics-port <port>', 'serve /metrics and /health on this separate plain-HTTP port instead of the API port').env('LIKENESS_METRICS_PORT').argParser(parsePort))
+    .addOption(new Option('--metrics-host <address>', 'address of the --metrics-port listener (default: --host)').env('LIKENESS_METRICS_HOST'))
     .action(async (opts: ServeOptions) => {
       const overrides: Partial<ServerConfig> & { dataDir: string } = {
         ...configFromEnv(),
@@ -98,6 +112,13 @@ export function serveCommand(): Command {
         rateLimitPerSecond: opts.rateLimit,
         rateLimitBurst: opts.rateLimitBurst,
         logLevel: opts.logLevel,
+        accessLog: opts.accessLog,
+        callbackConcurrency: opts.callbackConcurrency,
+        callbackPerDestination: opts.callbackPerDestination,
+        callbackConnectTimeoutMs: opts.callbackConnectTimeout,
+        metricsToken: opts.metricsToken,
+        metricsPort: opts.metricsPort,
+        metricsHost: opts.metricsHost,
       };
       let server;
       try {

@@ -72,6 +72,7 @@ const sql = {
   claimTask: `WITH next AS (
       SELECT id FROM tasks
       WHERE kind = ANY($1::text[]) AND ((state = 'ready' AND run_at <= now()) OR (state = 'leased' AND lease_until <= now()))
+      AND COALESCE(payload->>'destination', '') <> ALL($3::text[])
       ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
     UPDATE tasks t SET state = 'leased', lease_until = now() + $2 * interval '1 millisecond', attempts = t.attempts + 1
     FROM next WHERE t.id = next.id

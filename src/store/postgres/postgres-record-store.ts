@@ -21,6 +21,7 @@ import {
   type Task,
   type TaskKind,
 } from '../types.js';
+import { destinationKey } from '../../net/destination-key.js';
 import { jobFromRow as mapJobRow, userFromRow, type Row } from '../row-mapping.js';
 import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
 import { PLANS } from './plans.js';
@@ -213,7 +214,7 @@ export class PostgresRecordStore implements RecordBackend {
 
   private async insertDelivery(c: Queryable, smileJobId: number, url: string, body: Record<string, unknown>): Promise<number> {
     const { rows } = await this.db.run<{ id: number }>(PLANS.insertDelivery, [smileJobId, url, JSON.stringify(body), now()], c);
-    await this.enqueue(c, 'deliver_callback', { deliveryId: rows[0].id });
+    await this.enqueue(c, 'deliver_callback', { deliveryId: rows[0].id, destination: destinationKey(url) });
     return rows[0].id;
   }
 

@@ -17,6 +17,7 @@ import {
   type RecordBackend,
   type SealedKeys,
 } from '../types.js';
+import { destinationKey } from '../../net/destination-key.js';
 import { jobFromRow as mapJobRow, userFromRow, type Row } from '../row-mapping.js';
 import { StatementCache } from './statement-cache.js';
 import type { SqliteTaskQueue } from './sqlite-task-queue.js';
@@ -260,7 +261,7 @@ export class SqliteRecordStore implements RecordBackend {
     const res = this.sql("INSERT INTO callback_deliveries (smile_job_id, url, body, state, created_at) VALUES (?, ?, ?, 'pending', ?)")
       .run(smileJobId, url, JSON.stringify(body), now());
     const id = Number(res.lastInsertRowid);
-    this.queue.insert('deliver_callback', { deliveryId: id });
+    this.queue.insert('deliver_callback', { deliveryId: id, destination: destinationKey(url) });
     return id;
   }
 
