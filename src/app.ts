@@ -16,6 +16,7 @@ import { loadOrCreateTls, type TlsMaterial } from './http/tls.js';
 import { deliverCallbackTask } from './jobs/callback-deliverer.js';
 import type { JobContext } from './jobs/context.js';
 import { EarlyEngineRuns } from './jobs/early-engine-runs.js';
+import { EngineAdmission } from './jobs/engine-admission.js';
 import { processJobFailed, processJobTask } from './jobs/job-processor.js';
 import { TaskRunner } from './jobs/task-runner.js';
 import { openStorage, refuseLostDatabase } from './store/open-storage.js';
@@ -80,6 +81,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log,
       // An API-only node has no worker to hand an early run to.
       earlyRuns: new EarlyEngineRuns(runsWorkers ? config.jobConcurrency : 0),
+      engineAdmission: new EngineAdmission(config.engineWorkers),
     };
     // Embedded mode is the only process on this database: anything leased was interrupted by the last stop. In a
     // cluster, other workers hold live leases; an expired one is claimed again by whichever worker asks first.

@@ -73,7 +73,8 @@ async function runEngine(ctx: JobContext, job: JobRecord, images: JobImage[], se
   };
   const selfie = await load(selfieImage);
   const liveness = await Promise.all(images.filter((i) => i.role === 'liveness').sort((a, b) => a.index - b.index).map(load));
-  return ctx.engine.smartSelfie({ selfie, liveness, reference });
+  // A v2 job is run by its request (or, after a crash, by a worker: rare enough to keep its class).
+  return ctx.engineAdmission.run(job.options.source === 'v2' ? 'sync' : 'queued', () => ctx.engine.smartSelfie({ selfie, liveness, reference }));
 }
 
 /** Evaluates the job and stores the outcome (and its callback) atomically; completes the queue task if given. */

@@ -68,5 +68,5 @@ function startEarlyRun(ctx: JobContext, smileJobId: number, images: IncomingImag
   const selfie = images.find((i) => i.role === 'selfie');
   if (!selfie) return;
   const liveness = images.filter((i) => i.role === 'liveness').map((i) => i.data);
-  ctx.earlyRuns.start(smileJobId, () => ctx.engine.smartSelfie({ selfie: selfie.data, liveness }));
+  ctx.earlyRuns.start(smileJobId, () => ctx.engineAdmission.run('queued', () => ctx.engine.smartSelfie({ selfie: selfie.data, liveness })));
 }
