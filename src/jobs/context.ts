@@ -8,6 +8,7 @@ import type { FaceEngine } from '../engine/types.js';
 import type { BlobStore, JobQueue, RecordStore } from '../store/types.js';
 import type { EarlyEngineRuns } from './early-engine-runs.js';
 import type { EngineAdmission } from './engine-admission.js';
+import type { JobMetrics } from './job-metrics.js';
 
 export interface JobContext {
   store: RecordStore;
@@ -24,4 +25,5 @@ export interface JobContext {
   earlyRuns: EarlyEngineRuns;
   /** Every engine run enters here, so synchronous requests and queued jobs share the engine fairly. */
   engineAdmission: EngineAdmission;
+  metrics: JobMetrics;
 }

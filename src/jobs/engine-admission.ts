@@ -6,6 +6,8 @@
  * enter through a fixed number of slots; when both classes wait, freed slots alternate between them, so each class
  * gets at least half of the engine whenever it has work, and all of it when the other has none.
  */
+import type { SmartSelfieInput, SmartSelfieMeasurements } from '../engine/types.js';
+import type { JobContext } from './context.js';
 
 export type EngineClass = 'sync' | 'queued';
 
@@ -54,4 +56,22 @@ export class EngineAdmission {
     this.lastGranted = cls;
     this.waiting[cls].shift()!();
   }
+}
+
+/** Runs the engine on a job's images through admission, recording the wait and the engine time. */
+export function runEngineAdmitted(
+  ctx: Pick<JobContext, 'engine' | 'engineAdmission' | 'metrics'>,
+  cls: EngineClass,
+  input: SmartSelfieInput,
+): Promise<SmartSelfieMeasurements> {
+  const queuedAt = performance.now();
+  return ctx.engineAdmission.run(cls, async () => {
+    const startedAt = performance.now();
+    ctx.metrics.engineWait.observe({ class: cls }, (startedAt - queuedAt) / 1000);
+    try {
+      return await ctx.engine.smartSelfie(input);
+    } finally {
+      ctx.metrics.engineDuration.observe({ class: cls }, (performance.now() - startedAt) / 1000);
+    }
+  });
 }

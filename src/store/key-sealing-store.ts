@@ -105,4 +105,8 @@ export class KeySealingStore implements RecordStore {
   enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>) {
     return this.inner.enqueueCallback(smileJobId, url, body);
   }
+
+  workStats() {
+    return this.inner.workStats();
+  }
 }

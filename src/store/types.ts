@@ -160,6 +160,14 @@ export interface CallbackAttempt {
   durationMs: number;
 }
 
+/** Shared state worth alerting on, read cheaply (indexed) so that every node can report it when scraped. */
+export interface WorkStats {
+  /** Unfinished tasks (ready, scheduled or running) by kind, and when the oldest of them was created. */
+  tasks: Record<TaskKind, { count: number; oldestCreatedAt: string | null }>;
+  /** Jobs awaiting a human decision, and when the oldest of them was created. */
+  review: { count: number; oldestCreatedAt: string | null };
+}
+
 export class DuplicateJobError extends Error {
   constructor(readonly jobId: string) {
     super(`job_id ${jobId} already exists`);
@@ -211,6 +219,9 @@ export interface RecordStore {
   recordDeliveryAttempt(deliveryId: number, attempt: Omit<CallbackAttempt, 'attempt'>, outcome: 'delivered' | 'retry' | 'failed'): Promise<void>;
   /** A new delivery of a job's callback (replay) with its task. */
   enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>): Promise<number>;
+
+  /** Queue and review backlog (metrics). */
+  workStats(): Promise<WorkStats>;
 }
 
 /** Partner keys as the backend keeps them: sealed by SecretBox, which wraps the backend (key-sealing-store.ts). */

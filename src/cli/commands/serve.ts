@@ -139,6 +139,7 @@ export function serveCommand(): Command {
         `  images:                ${describeBlobs(server.config)}`,
         `  partner portal:        ${server.origin}/portal`,
         `  face engine:           ${describeRuntime(server.ctx.engine.runtime)}`,
+        `  metrics:               ${server.metricsOrigin ?? server.origin}/metrics (${server.config.metricsToken ? 'bearer token' : server.metricsOrigin ? 'metrics port' : 'local clients only'})`,
       ];
       if (server.tls.selfSigned) {
         lines.push(`  self-signed certificate: ${server.tls.certFile}`, `  trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.certFile}`);

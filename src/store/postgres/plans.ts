@@ -84,6 +84,11 @@ const sql = {
   recoverAll: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased'`,
   nextDueAt: `SELECT LEAST((SELECT min(run_at) FROM tasks WHERE state = 'ready'), (SELECT min(lease_until) FROM tasks WHERE state = 'leased')) AS t`,
 
+  // Metrics: the unfinished tasks (both partial indexes) and the review queue (its index, partners listed).
+  taskBacklog: `SELECT kind, count(*)::int AS n, min(created_at) AS oldest FROM tasks WHERE state IN ('ready', 'leased') GROUP BY kind`,
+  reviewBacklog: `SELECT count(*)::int AS n, min(created_at) AS oldest FROM jobs
+    WHERE partner_id IN (SELECT partner_id FROM partners) AND environment IN ('sandbox', 'production') AND state = 'review'`,
+
   // Readiness: the database answers, through this pool, with a table of ours, and takes writes.
   checkWritable: `SELECT pg_is_in_recovery() AS standby, (SELECT count(*) FROM partners) AS partners`,
 

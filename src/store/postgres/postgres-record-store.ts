@@ -20,9 +20,10 @@ import {
   type SealedKeys,
   type Task,
   type TaskKind,
+  type WorkStats,
 } from '../types.js';
 import { destinationKey } from '../../net/destination-key.js';
-import { jobFromRow as mapJobRow, userFromRow, type Row } from '../row-mapping.js';
+import { jobFromRow as mapJobRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
 import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
 import { PLANS } from './plans.js';
 import { violates, type PostgresDb, type Queryable } from './postgres-db.js';
@@ -262,5 +263,10 @@ export class PostgresRecordStore implements RecordBackend {
 
   async enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>): Promise<number> {
     return this.db.transaction((c: pg.PoolClient) => this.insertDelivery(c, smileJobId, url, body));
+  }
+
+  async workStats(): Promise<WorkStats> {
+    const [tasks, review] = await Promise.all([this.db.run(PLANS.taskBacklog), this.db.run(PLANS.reviewBacklog)]);
+    return workStatsFrom(tasks.rows, review.rows[0]);
   }
 }

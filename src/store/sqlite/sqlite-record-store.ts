@@ -16,9 +16,10 @@ import {
   type Partner,
   type RecordBackend,
   type SealedKeys,
+  type WorkStats,
 } from '../types.js';
 import { destinationKey } from '../../net/destination-key.js';
-import { jobFromRow as mapJobRow, userFromRow, type Row } from '../row-mapping.js';
+import { jobFromRow as mapJobRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
 import { StatementCache } from './statement-cache.js';
 import type { SqliteTaskQueue } from './sqlite-task-queue.js';
 
@@ -318,5 +319,15 @@ export class SqliteRecordStore implements RecordBackend {
     const id = this.db.transaction(() => this.insertDelivery(smileJobId, url, body))();
     this.queue.committed();
     return id;
+  }
+
+  async workStats(): Promise<WorkStats> {
+    const tasks = this.sql("SELECT kind, count(*) AS n, min(created_at) AS oldest FROM tasks WHERE state IN ('ready', 'leased') GROUP BY kind").all() as Row[];
+    // Partner and environment listed, so the review-queue index (partner, environment, state, created_at) is used.
+    const review = this.sql(
+      `SELECT count(*) AS n, min(created_at) AS oldest FROM jobs
+       WHERE partner_id IN (SELECT partner_id FROM partners) AND environment IN ('sandbox', 'production') AND state = 'review'`,
+    ).get() as Row;
+    return workStatsFrom(tasks, review);
   }
 }
