@@ -84,7 +84,7 @@ export function serveCommand(): Command {
         .default(DEFAULTS.rateLimitBurst),
     )
     .addOption(new Option('--log-level <level>', 'pino log level').env('LIKENESS_LOG_LEVEL').default(DEFAULTS.logLevel))
-    .addOption(new Option('--access-log', 'log one line per HTTP request (method, route, status, time; default off)').env('LIKENESS_ACCESS_LOG'))
+    .addOption(new Option('--access-log', 'log one line per HTTP request (method, route, status, time; default off; env LIKENESS_ACCESS_LOG=1)'))
     .addOption(new Option('--callback-concurrency <n>', 'callback deliveries at once per process').env('LIKENESS_CALLBACK_CONCURRENCY').argParser(parsePositiveInt).default(DEFAULTS.callbackConcurrency))
     .addOption(new Option('--callback-per-destination <n>', 'callback deliveries at once to one receiver (host:port), per process').env('LIKENESS_CALLBACK_PER_DESTINATION').argParser(parsePositiveInt).default(DEFAULTS.callbackPerDestination))
     .addOption(new Option('--callback-connect-timeout <ms>', 'time to connect to a callback receiver').env('LIKENESS_CALLBACK_CONNECT_TIMEOUT_MS').argParser(parsePositiveInt).default(DEFAULTS.callbackConnectTimeoutMs))
@@ -112,7 +112,8 @@ export function serveCommand(): Command {
         rateLimitPerSecond: opts.rateLimit,
         rateLimitBurst: opts.rateLimitBurst,
         logLevel: opts.logLevel,
-        accessLog: opts.accessLog,
+        // A flag only turns it on; LIKENESS_ACCESS_LOG (1/0) is read by configFromEnv.
+        ...(opts.accessLog ? { accessLog: true } : {}),
         callbackConcurrency: opts.callbackConcurrency,
         callbackPerDestination: opts.callbackPerDestination,
         callbackConnectTimeoutMs: opts.callbackConnectTimeout,
