@@ -71,7 +71,7 @@ export interface ServerConfig {
   accessLog: boolean;
   /** Bearer token that /metrics requires; with neither this nor metricsPort, only local clients may scrape. */
   metricsToken: string | null;
-  /** Serve /metrics (and /health) on this separate plain-HTTP port instead of the API port; null = API port. */
+  /** Serve /metrics on this separate plain-HTTP port instead of the API port; null = API port. */
   metricsPort: number | null;
   /** Address of the metrics listener (default: host). */
   metricsHost: string | null;

@@ -89,7 +89,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--callback-per-destination <n>', 'callback deliveries at once to one receiver (host:port), per process').env('LIKENESS_CALLBACK_PER_DESTINATION').argParser(parsePositiveInt).default(DEFAULTS.callbackPerDestination))
     .addOption(new Option('--callback-connect-timeout <ms>', 'time to connect to a callback receiver').env('LIKENESS_CALLBACK_CONNECT_TIMEOUT_MS').argParser(parsePositiveInt).default(DEFAULTS.callbackConnectTimeoutMs))
     .addOption(new Option('--metrics-token <token>', 'bearer token /metrics requires (16+ characters); without it or --metrics-port only local clients may scrape').env('LIKENESS_METRICS_TOKEN'))
-    .addOption(new Option('--metrics-port <port>', 'serve /metrics and /health on this separate plain-HTTP port instead of the API port').env('LIKENESS_METRICS_PORT').argParser(parsePort))
+    .addOption(new Option('--metrics-port <port>', 'serve /metrics on this separate plain-HTTP port instead of the API port').env('LIKENESS_METRICS_PORT').argParser(parsePort))
     .addOption(new Option('--metrics-host <address>', 'address of the --metrics-port listener (default: --host)').env('LIKENESS_METRICS_HOST'))
     .action(async (opts: ServeOptions) => {
       const overrides: Partial<ServerConfig> & { dataDir: string } = {
