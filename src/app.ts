@@ -12,14 +12,17 @@ import { createEngine } from './engine/index.js';
 import type { FaceEngine } from './engine/types.js';
 import { buildHttpServer, ENV_PREFIX } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
+import { startMetricsServer } from './http/metrics-route.js';
 import { loadOrCreateTls, type TlsMaterial } from './http/tls.js';
 import { deliverCallbackTask } from './jobs/callback-deliverer.js';
 import type { JobContext } from './jobs/context.js';
 import { EarlyEngineRuns } from './jobs/early-engine-runs.js';
 import { RetentionPurger } from './jobs/image-retention.js';
+import { EngineAdmission } from './jobs/engine-admission.js';
 import { processJobFailed, processJobTask } from './jobs/job-processor.js';
 import { TaskRunner } from './jobs/task-runner.js';
 import { openStorage, refuseLostDatabase } from './store/open-storage.js';
+import { reportingFailures } from './store/failure-reporting.js';
 import type { Storage } from './store/storage.js';
 import type { Environment } from './store/types.js';
 
@@ -33,6 +36,8 @@ export interface RunningServer {
   tls: TlsMaterial;
   /** https://host:port (no trailing slash). */
   origin: string;
+  /** http://host:port of the separate metrics listener (--metrics-port); null when /metrics is on the API port. */
+  metricsOrigin: string | null;
   /** The `sid_server` value for an environment, e.g. https://127.0.0.1:8443/v1. */
   sidServer(environment: Environment): string;
   close(): Promise<void>;
@@ -60,7 +65,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await storage.close();
     throw err;
   }
-  const { records: store, queue, blobs, serverSecret } = storage;
+  const engineAdmission = new EngineAdmission(config.engineWorkers);
+  const metrics = createMetrics({ workStats: () => store.workStats(), engineAdmission });
+  const failed = (component: 'database' | 'blobs') => () => metrics.storageErrors.inc({ component });
+  const store = reportingFailures(storage.records, failed('database'));
+  const queue = reportingFailures(storage.queue, failed('database'));
+  const blobs = reportingFailures(storage.blobs, failed('blobs'));
+  const { serverSecret } = storage;
   const runsWorkers = config.role !== 'api';
   const ownEngine = !opts.engine;
   let engine: FaceEngine | undefined;
@@ -70,10 +81,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ? new RetentionPurger({ store, blobs, portal: storage.portal, defaultDays: config.imageRetentionDays }, log, config.retentionPurgeIntervalMs)
     : null;
   let http: FastifyInstance | undefined;
+  let metricsServer: { app: FastifyInstance; origin: string } | undefined;
   try {
     const faceEngine = opts.engine ?? (await createEngine({ workers: config.engineWorkers, executionProvider: config.engineExecutionProvider }));
     engine = faceEngine;
-    const metrics = createMetrics();
     const ctx: JobContext = {
       store,
       queue,
@@ -85,6 +96,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log,
       // An API-only node has no worker to hand an early run to.
       earlyRuns: new EarlyEngineRuns(runsWorkers ? config.jobConcurrency : 0),
+      engineAdmission,
+      metrics,
     };
     // Embedded mode is the only process on this database: anything leased was interrupted by the last stop. In a
     // cluster, other workers hold live leases; an expired one is claimed again by whichever worker asks first.
@@ -99,17 +112,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         concurrency: config.jobConcurrency,
         leaseMs: config.jobLeaseMs,
         maxIdleMs: 1000,
-        handle: async (task) => {
-          await processJobTask(ctx, task);
-          const job = task.payload.smileJobId ? await store.getJobBySmileId(task.payload.smileJobId) : null;
-          if (job?.result) metrics.jobsCompleted.inc({ environment: job.environment, category: job.result.category });
-        },
+        handle: (task) => processJobTask(ctx, task),
         onError: (task, err) => processJobFailed(ctx, task, err),
       }),
       new TaskRunner(queue, log, {
         name: 'callbacks',
         kinds: ['deliver_callback'],
-        concurrency: 4,
+        concurrency: config.callbackConcurrency,
+        perDestination: config.callbackPerDestination,
         leaseMs: config.callbackTimeoutMs + 30_000,
         maxIdleMs: 1000,
         handle: (task) => deliverCallbackTask(ctx, task),
@@ -126,6 +136,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await http.listen({ host: config.host, port: config.port });
     const port = (http.server.address() as AddressInfo).port;
     if (!origin) origin = `https://${config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    if (config.metricsPort !== null) metricsServer = await startMetricsServer(config, metrics);
     runners.forEach((r) => r.start());
     purger?.start();
     const server: RunningServer = {
@@ -135,8 +146,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       http,
       tls,
       origin,
+      metricsOrigin: metricsServer?.origin ?? null,
       sidServer: (env) => `${origin}${ENV_PREFIX[env]}/v1`,
       close: async () => {
+        await metricsServer?.app.close();
         await http!.close();
         await Promise.all([...runners.map((r) => r.stop()), purger?.stop()]);
         if (ownEngine) await engine!.close();
@@ -145,6 +158,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     };
     return server;
   } catch (err) {
+    await metricsServer?.app.close();
     await http?.close();
     await Promise.all(runners.map((r) => r.stop()));
     if (ownEngine) await engine?.close();

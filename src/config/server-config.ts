@@ -52,6 +52,11 @@ export interface ServerConfig {
   /** Callback delivery: request timeout and retry schedule (delays between attempts). */
   callbackTimeoutMs: number;
   callbackRetryDelaysMs: number[];
+  /** Callback deliveries at once per process; at most callbackPerDestination of them to one host:port. */
+  callbackConcurrency: number;
+  callbackPerDestination: number;
+  /** Time to open the connection to a callback receiver, shorter than callbackTimeoutMs (the whole request). */
+  callbackConnectTimeoutMs: number;
   /**
    * Accept request signatures whose timestamp is within this many ms of the server's clock, either way (0 = no window).
    * The Python SDK signs once per WebApi object and reuses the signature (PROTOCOL.md §2.1): a long-lived Python
@@ -71,6 +76,14 @@ export interface ServerConfig {
   retentionPurgeIntervalMs: number;
   /** Log level for pino. */
   logLevel: string;
+  /** One log line per HTTP request (method, route pattern, status, time; never the URL, which may hold a capability). */
+  accessLog: boolean;
+  /** Bearer token that /metrics requires; with neither this nor metricsPort, only local clients may scrape. */
+  metricsToken: string | null;
+  /** Serve /metrics on this separate plain-HTTP port instead of the API port; null = API port. */
+  metricsPort: number | null;
+  /** Address of the metrics listener (default: host). */
+  metricsHost: string | null;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
@@ -94,6 +107,9 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   callbackTimeoutMs: 10_000,
   // About a day of retries: 10 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h.
   callbackRetryDelaysMs: [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000],
+  callbackConcurrency: 16,
+  callbackPerDestination: 4,
+  callbackConnectTimeoutMs: 3_000,
   signatureMaxAgeMs: 60 * 60_000,
   allowCallbackHosts: [],
   rateLimitPerSecond: 100,
@@ -102,6 +118,10 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   imageRetentionDays: 30,
   retentionPurgeIntervalMs: 3_600_000,
   logLevel: 'info',
+  accessLog: false,
+  metricsToken: null,
+  metricsPort: null,
+  metricsHost: null,
 };
 
 export function defaultDataDir(): string {
@@ -125,6 +145,11 @@ export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?:
   intIn('webTokenTtlMs', 1000, 7 * 24 * 3_600_000);
   intIn('bodyLimitBytes', 1024, 1024 * 1024 * 1024);
   intIn('callbackTimeoutMs', 100, 600_000);
+  intIn('callbackConcurrency', 1, 1024);
+  intIn('callbackPerDestination', 1, 1024);
+  intIn('callbackConnectTimeoutMs', 100, 600_000);
+  if (cfg.metricsPort !== null) intIn('metricsPort', 0, 65535);
+  if (cfg.metricsToken !== null && (typeof cfg.metricsToken !== 'string' || cfg.metricsToken.length < 16)) problems.push('metricsToken must be at least 16 characters');
   intIn('signatureMaxAgeMs', 0, 365 * 24 * 3_600_000);
   intIn('rateLimitPerSecond', 0, 1_000_000);
   intIn('rateLimitBurst', 1, 1_000_000);
@@ -206,5 +231,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     jobLeaseMs: num(env.LIKENESS_JOB_LEASE_MS),
     imageRetentionDays: num(env.LIKENESS_IMAGE_RETENTION_DAYS),
     logLevel: env.LIKENESS_LOG_LEVEL,
+    callbackConcurrency: num(env.LIKENESS_CALLBACK_CONCURRENCY),
+    callbackPerDestination: num(env.LIKENESS_CALLBACK_PER_DESTINATION),
+    callbackConnectTimeoutMs: num(env.LIKENESS_CALLBACK_CONNECT_TIMEOUT_MS),
+    accessLog: env.LIKENESS_ACCESS_LOG === undefined || env.LIKENESS_ACCESS_LOG === '' ? undefined : /^(1|true|yes|on)$/i.test(env.LIKENESS_ACCESS_LOG),
+    metricsToken: env.LIKENESS_METRICS_TOKEN || undefined,
+    metricsPort: num(env.LIKENESS_METRICS_PORT),
+    metricsHost: env.LIKENESS_METRICS_HOST || undefined,
   }) as Partial<ServerConfig>;
 }

@@ -14,6 +14,8 @@ import { healthResponseSchema, healthUnavailableSchema } from '../protocol/respo
 import { installErrorHandling } from './error-handler.js';
 import { IMAGE_ROUTE_PREFIX, makeLinks, UPLOAD_ROUTE_PREFIX } from './links.js';
 import type { Metrics } from './metrics.js';
+import { registerMetricsRoute } from './metrics-route.js';
+import { runInRequest } from '../jobs/request-context.js';
 import { registerOpenApi } from './openapi.js';
 import { sandboxHostRewrite } from './sandbox-host.js';
 import { adminRoutes } from './routes/admin.js';
@@ -53,15 +55,17 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
     rewriteUrl: sandboxHostRewrite(ctx.config.sandboxUrl, ENV_PREFIX.sandbox),
   }) as unknown as FastifyInstance;
   installErrorHandling(app);
+  // Job lifecycle log lines made during a request carry its id.
+  app.addHook('onRequest', (req, _reply, done) => runInRequest(req.id, done));
   // Response schemas document the answers (/openapi.json) and tests hold real answers to them; the wire format is
   // written as it always was, so a schema can never drop or reshape a field the SDKs read.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await registerOpenApi(app, SOURCE_SDK_VERSION);
   app.addHook('onResponse', async (req, reply) => {
-    metrics.httpDuration.observe(
-      { method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    const route = req.routeOptions.url ?? 'unknown';
+    metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    // The route pattern, never the URL: upload and image URLs are capabilities.
+    if (ctx.config.accessLog) req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ip: req.ip }, 'request');
   });
   if (api) {
     await app.register(multipart, {
@@ -91,6 +95,7 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
   const readySchema = { summary: 'Readiness probe: storage is reachable and takes writes', response: { 200: healthResponseSchema, 503: healthUnavailableSchema } };
   app.get('/health', { schema: readySchema }, ready);
   app.get('/health/ready', { schema: readySchema }, ready);
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: { type: 'string' } } } }, async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
+  // With a metrics port, /metrics is served there instead (metrics-route.ts).
+  if (ctx.config.metricsPort === null) registerMetricsRoute(app, metrics, ctx.config.metricsToken, true);
   return app;
 }

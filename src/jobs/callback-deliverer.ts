@@ -9,6 +9,8 @@ import { CallbackError, callbackPosterFor } from './callback-post.js';
 import type { JobContext } from './context.js';
 import { checkCallbackUrl } from './prep-upload.js';
 import { smileResultOf } from './result-view.js';
+import { logJobStep } from './job-log.js';
+import { destinationKey } from '../net/destination-key.js';
 
 export async function deliverCallbackTask(ctx: JobContext, task: Task): Promise<void> {
   const delivery = task.payload.deliveryId === undefined ? null : await ctx.store.getDelivery(task.payload.deliveryId);
@@ -34,15 +36,20 @@ export async function deliverCallbackTask(ctx: JobContext, task: Task): Promise<
     detail = String((err as Error)?.message ?? err).slice(0, 500);
   }
   const durationMs = performance.now() - started;
+  // The receiver's host and port only: a callback URL's path or query may hold the partner's own secrets.
+  const attempt = { delivery_id: delivery.id, attempt: delivery.attempts + 1, destination: destinationKey(delivery.url), status, duration_ms: Math.round(durationMs) };
   if (!error) {
     await ctx.store.recordDeliveryAttempt(delivery.id, { at, status, error, durationMs }, 'delivered');
     await ctx.queue.finish(task.id);
+    ctx.metrics.callbacksDelivered.inc();
+    logJobStep(ctx.log, 'callback', job, { ...attempt, outcome: 'delivered' });
     return;
   }
   const delay = ctx.config.callbackRetryDelaysMs[delivery.attempts];
   await ctx.store.recordDeliveryAttempt(delivery.id, { at, status, error, durationMs }, delay === undefined ? 'failed' : 'retry');
   await ctx.queue.fail(task.id, `${error}: ${detail}`, delay === undefined ? null : new Date(Date.now() + delay));
-  ctx.log.info({ smileJobId: job.smileJobId, deliveryId: delivery.id, attempt: delivery.attempts + 1, status, error, detail }, 'callback delivery failed');
+  ctx.metrics.callbackFailures.inc({ category: error });
+  logJobStep(ctx.log, 'callback', job, { ...attempt, outcome: error, detail, retry_in_ms: delay ?? null });
 }
 
 /**

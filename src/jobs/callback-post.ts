@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { ServerConfig } from '../config/server-config.js';
+import { DEFAULTS, type ServerConfig } from '../config/server-config.js';
 import { BlockedDestinationError, DestinationPolicy } from '../net/destination-policy.js';
 
 /**
@@ -40,12 +40,19 @@ function categorise(err: unknown): CallbackFailure {
 export class CallbackPoster {
   private readonly agents: { 'http:': http.Agent; 'https:': https.Agent };
 
-  constructor(readonly policy: DestinationPolicy) {
+  constructor(
+    readonly policy: DestinationPolicy,
+    private readonly connectTimeoutMs = DEFAULTS.callbackConnectTimeoutMs,
+  ) {
     const lookup = policy.lookup;
     this.agents = { 'http:': new http.Agent({ keepAlive: true, lookup }), 'https:': new https.Agent({ keepAlive: true, lookup }) };
   }
 
-  /** Resolves with the HTTP status once the response has been read; rejects with a CallbackError otherwise. */
+  /**
+   * Resolves with the HTTP status once the response has been read; rejects with a CallbackError otherwise. A new
+   * connection must open within the connect timeout (an unreachable receiver fails fast); the whole request, within
+   * timeoutMs.
+   */
   post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
     const target = new URL(url);
     const protocol = target.protocol;
@@ -73,6 +80,16 @@ export class CallbackPoster {
         },
       );
       req.on('error', fail);
+      req.on('socket', (socket) => {
+        if (!socket.connecting) return; // a kept-alive connection
+        const timer = setTimeout(() => {
+          const err = Object.assign(new Error(`no connection within ${this.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' });
+          req.destroy(err);
+        }, this.connectTimeoutMs);
+        const clear = () => clearTimeout(timer);
+        socket.once('connect', clear);
+        socket.once('close', clear);
+      });
       req.end(body);
     });
   }
@@ -83,6 +100,6 @@ const posters = new WeakMap<Readonly<ServerConfig>, CallbackPoster>();
 /** The poster of a server configuration (one set of keep-alive agents per server; the configuration is frozen). */
 export function callbackPosterFor(config: Readonly<ServerConfig>): CallbackPoster {
   let poster = posters.get(config);
-  if (!poster) posters.set(config, (poster = new CallbackPoster(new DestinationPolicy(config.allowCallbackHosts))));
+  if (!poster) posters.set(config, (poster = new CallbackPoster(new DestinationPolicy(config.allowCallbackHosts), config.callbackConnectTimeoutMs)));
   return poster;
 }

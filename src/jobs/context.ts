@@ -7,6 +7,8 @@ import type { DecisionThresholds } from '../decision/types.js';
 import type { FaceEngine } from '../engine/types.js';
 import type { BlobStore, JobQueue, RecordStore } from '../store/types.js';
 import type { EarlyEngineRuns } from './early-engine-runs.js';
+import type { EngineAdmission } from './engine-admission.js';
+import type { JobMetrics } from './job-metrics.js';
 
 export interface JobContext {
   store: RecordStore;
@@ -21,4 +23,7 @@ export interface JobContext {
   log: Logger;
   /** Engine runs started on uploads while their images are being stored (see early-engine-runs.ts). */
   earlyRuns: EarlyEngineRuns;
+  /** Every engine run enters here, so synchronous requests and queued jobs share the engine fairly. */
+  engineAdmission: EngineAdmission;
+  metrics: JobMetrics;
 }

@@ -8,6 +8,7 @@ import { apiError, isApiError } from '../errors/api-errors.js';
 import type { PortalStore, ReviewClaim } from '../store/portal-types.js';
 import type { CompletedJob, Enrollment, JobRecord, JobResult } from '../store/types.js';
 import type { JobContext } from './context.js';
+import { logJobStep } from './job-log.js';
 import { resultFromDecision } from './job-result.js';
 import { jobKind } from './job-types.js';
 import { callbackFor } from './result-view.js';
@@ -90,5 +91,7 @@ export async function decideReview(
   if (!(await ctx.store.completeReview(smileJobId, reviewer.accountId, new Date(), outcome))) {
     throw apiError('REVIEW_NOT_CLAIMED', `Job ${smileJobId} was decided or its claim expired meanwhile`);
   }
+  ctx.metrics.reviewDecisions.inc({ environment: job.environment, category: result.category });
+  logJobStep(ctx.log, 'review', job, { reviewer_account_id: reviewer.accountId, approved, result_code: result.resultCode, category: result.category });
   return result;
 }

@@ -14,6 +14,8 @@ import { jobKind } from './job-types.js';
 import { resultFromDecision } from './job-result.js';
 import { unusableSelfieResult, errorResult } from './special-results.js';
 import { checkUserForJob } from './user-checks.js';
+import { runEngineAdmitted } from './engine-admission.js';
+import { logJobStep } from './job-log.js';
 
 function scoresOf(m: SmartSelfieMeasurements): JobResult['scores'] {
   return {
@@ -55,6 +57,7 @@ async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: 
     if (err instanceof ImageError) return { state: 'complete', result: unusableSelfieResult(kind, err.message) };
     throw err;
   }
+  logJobStep(ctx.log, 'engine', job, { engine_ms: Math.round(m.elapsedMs), early: Boolean(early), faces: m.selfie.faces, liveness_frames: m.liveness.frames });
   const decision =
     job.environment === 'sandbox' && job.options.sandboxResult ? forcedDecision(kind, job.options.sandboxResult) : decide(kind, m, ctx.thresholds);
   const result = resultFromDecision(decision, scoresOf(m));
@@ -73,7 +76,8 @@ async function runEngine(ctx: JobContext, job: JobRecord, images: JobImage[], se
   };
   const selfie = await load(selfieImage);
   const liveness = await Promise.all(images.filter((i) => i.role === 'liveness').sort((a, b) => a.index - b.index).map(load));
-  return ctx.engine.smartSelfie({ selfie, liveness, reference });
+  // A v2 job is run by its request (or, after a crash, by a worker: rare enough to keep its class).
+  return runEngineAdmitted(ctx, job.options.source === 'v2' ? 'sync' : 'queued', { selfie, liveness, reference });
 }
 
 /** Evaluates the job and stores the outcome (and its callback) atomically; completes the queue task if given. */
@@ -82,5 +86,19 @@ export async function completeJobFromImages(ctx: JobContext, job: JobRecord, ima
   const outcome = await evaluate(ctx, job, kind, images);
   outcome.callback = callbackFor(job, outcome.result);
   await ctx.store.completeJob(job.smileJobId, outcome, taskId);
+  recordDecision(ctx, job, outcome);
   return outcome.result;
+}
+
+/** Logs and counts a job's stored outcome (machine decisions and system errors alike). */
+export function recordDecision(ctx: JobContext, job: JobRecord, outcome: Pick<CompletedJob, 'result' | 'state' | 'callback'>): void {
+  const { result } = outcome;
+  ctx.metrics.jobsCompleted.inc({ environment: job.environment, category: result.category });
+  logJobStep(ctx.log, 'decision', job, {
+    result_code: result.resultCode,
+    category: result.category,
+    state: outcome.state,
+    reasons: result.reasons,
+    callback: Boolean(outcome.callback),
+  });
 }

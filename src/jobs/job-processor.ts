@@ -6,7 +6,7 @@ import { apiError } from '../errors/api-errors.js';
 import type { Task } from '../store/types.js';
 import type { JobContext } from './context.js';
 import { callbackFor } from './result-view.js';
-import { completeJobFromImages } from './job-outcome.js';
+import { completeJobFromImages, recordDecision } from './job-outcome.js';
 import { jobKind } from './job-types.js';
 import { errorResult } from './special-results.js';
 
@@ -38,4 +38,5 @@ export async function processJobFailed(ctx: JobContext, task: Task, err: unknown
   const result = errorResult(jobKind(job.jobType), apiError('SYSTEM_ERROR', 'System error: the job could not be processed'));
   const callback = callbackFor(job, result);
   await ctx.store.completeJob(job.smileJobId, { state: 'complete', result, callback }, null);
+  recordDecision(ctx, job, { state: 'complete', result, callback });
 }

@@ -10,6 +10,7 @@ import { DuplicateJobError, type Environment, type JobOptions } from '../store/t
 import { callbackPosterFor } from './callback-post.js';
 import { newUploadToken } from './capabilities.js';
 import type { JobContext } from './context.js';
+import { logJobStep } from './job-log.js';
 import { checkPartnerParams, jobKind } from './job-types.js';
 import { authenticateBody } from './request-auth.js';
 import { checkUserForJob } from './user-checks.js';
@@ -98,6 +99,7 @@ export async function openUploadJob(ctx: JobContext, environment: Environment, p
       uploadTokenHash: hash,
       uploadExpiresAt: expiresAt,
     });
+    logJobStep(ctx.log, 'accepted', job, { job_type: job.jobType, source: 'v1', sdk: options.sourceSdk, callback: Boolean(callbackUrl) });
     return respond(job.smileJobId);
   } catch (err) {
     if (err instanceof DuplicateJobError) throw apiError('JOB_ALREADY_EXISTS', `Job already exists for job_id ${params.job_id}`);

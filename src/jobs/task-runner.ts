@@ -1,6 +1,8 @@
 /**
  * @file A pool of loops that claim tasks from the durable queue and hand them to a handler. Loops sleep until
  * the queue signals new work or until the next scheduled task, and stop cleanly (finishing in-flight tasks) on `stop()`.
+ * With a per-destination limit (callbacks), a destination already running that many tasks in this process is passed
+ * over when claiming, so one hung receiver holds at most its own slots and other destinations' tasks go ahead.
  */
 import type { Logger } from 'pino';
 import { LeaseLostError } from '../store/task-token.js';
@@ -19,6 +21,8 @@ export interface TaskRunnerOptions {
   leaseMs: number;
   /** Longest sleep between polls, so scheduled retries and recovered leases are picked up. */
   maxIdleMs: number;
+  /** Tasks of one payload destination run at most this many at once in this process (unlimited when absent). */
+  perDestination?: number;
   handle(task: Task): Promise<void>;
   onError(task: Task, err: unknown): Promise<void>;
 }
@@ -29,6 +33,10 @@ export class TaskRunner {
   private loops: Promise<void>[] = [];
   private woken = false;
   private unsubscribe: (() => void) | null = null;
+  /** Tasks in flight per destination (only with perDestination). */
+  private readonly inFlight = new Map<string, number>();
+  /** Claims one at a time, so two loops cannot both take a destination's last slot. */
+  private claiming: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly queue: JobQueue,
@@ -60,14 +68,15 @@ export class TaskRunner {
 
   private async loop(worker: number): Promise<void> {
     while (this.state === 'running') {
-      let task: Task | null = null;
+      let claimed: { task: Task | null; skipped: boolean } = { task: null, skipped: false };
       try {
-        task = await this.queue.claim(this.opts.kinds, this.opts.leaseMs);
+        claimed = await this.claim();
       } catch (err) {
         this.log.error({ err, runner: this.opts.name, worker }, 'claiming a task failed');
       }
+      const task = claimed.task;
       if (!task) {
-        await this.sleep();
+        await this.sleep(claimed.skipped);
         continue;
       }
       try {
@@ -75,8 +84,35 @@ export class TaskRunner {
       } catch (err) {
         this.log.warn({ err, runner: this.opts.name, worker, taskId: task.id, kind: task.kind, attempts: task.attempts }, 'task failed');
         await this.recordFailure(task, err);
+      } finally {
+        this.release(task);
       }
     }
+  }
+
+  /** The next task, passing over destinations at their limit; `skipped` says whether any was passed over. */
+  private claim(): Promise<{ task: Task | null; skipped: boolean }> {
+    const limit = this.opts.perDestination;
+    if (limit === undefined) return this.queue.claim(this.opts.kinds, this.opts.leaseMs).then((task) => ({ task, skipped: false }));
+    const next = this.claiming.then(async () => {
+      const busy = [...this.inFlight].filter(([, n]) => n >= limit).map(([d]) => d);
+      const task = await this.queue.claim(this.opts.kinds, this.opts.leaseMs, busy);
+      const destination = task?.payload.destination;
+      if (destination !== undefined) this.inFlight.set(destination, (this.inFlight.get(destination) ?? 0) + 1);
+      return { task, skipped: busy.length > 0 };
+    });
+    this.claiming = next.catch(() => undefined);
+    return next;
+  }
+
+  private release(task: Task): void {
+    const destination = task.payload.destination;
+    const n = destination === undefined ? undefined : this.inFlight.get(destination);
+    if (n === undefined) return;
+    if (n > 1) this.inFlight.set(destination!, n - 1);
+    else this.inFlight.delete(destination!);
+    // A slot of a destination at its limit came free: its waiting tasks may be claimable now.
+    if (n === this.opts.perDestination) this.notify();
   }
 
   /**
@@ -98,13 +134,15 @@ export class TaskRunner {
     }
   }
 
-  private async sleep(): Promise<void> {
+  /** `skipped`: due tasks were passed over, so a due time in the past means "when a slot frees" (notify), not now. */
+  private async sleep(skipped = false): Promise<void> {
     if (this.woken) {
       this.woken = false;
       return;
     }
     const next = await this.queue.nextDueAt().catch(() => null);
-    const delay = Math.max(5, Math.min(this.opts.maxIdleMs, next ? next.getTime() - Date.now() : this.opts.maxIdleMs));
+    const untilNext = next ? next.getTime() - Date.now() : this.opts.maxIdleMs;
+    const delay = Math.max(5, Math.min(this.opts.maxIdleMs, skipped && untilNext <= 0 ? this.opts.maxIdleMs : untilNext));
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);

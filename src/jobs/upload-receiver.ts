@@ -12,6 +12,9 @@ import { callbackFor } from './result-view.js';
 import { withStoredImages, type IncomingImage } from './job-images.js';
 import { jobKind } from './job-types.js';
 import { zipCorruptResult } from './special-results.js';
+import { runEngineAdmitted } from './engine-admission.js';
+import { logJobStep } from './job-log.js';
+import { recordDecision } from './job-outcome.js';
 
 /** More liveness frames than any capture component sends: beyond this the upload is refused, not truncated. */
 export const MAX_LIVENESS_IMAGES = 16;
@@ -39,6 +42,7 @@ export async function receiveUpload(ctx: JobContext, token: string, zip: Buffer)
       const result = zipCorruptResult(jobKind(job.jobType), err.message);
       const callback = callbackFor(job, result);
       await ctx.store.completeJob(job.smileJobId, { state: 'complete', result, callback }, null);
+      recordDecision(ctx, job, { state: 'complete', result, callback });
     }
     throw err;
   }
@@ -57,6 +61,7 @@ export async function receiveUpload(ctx: JobContext, token: string, zip: Buffer)
     await withStoredImages(ctx, { environment: job.environment, partnerId: job.partnerId, group: job.smileJobId }, images, async (stored) => {
       if (!(await ctx.store.acceptUpload(job.smileJobId, stored))) throw apiError('UPLOAD_ALREADY_RECEIVED', 'A zip was already uploaded for this job');
     });
+    logJobStep(ctx.log, 'stored', job, { images: images.length });
   } catch (err) {
     ctx.earlyRuns.take(job.smileJobId);
     throw err;
@@ -68,5 +73,5 @@ function startEarlyRun(ctx: JobContext, smileJobId: number, images: IncomingImag
   const selfie = images.find((i) => i.role === 'selfie');
   if (!selfie) return;
   const liveness = images.filter((i) => i.role === 'liveness').map((i) => i.data);
-  ctx.earlyRuns.start(smileJobId, () => ctx.engine.smartSelfie({ selfie: selfie.data, liveness }));
+  ctx.earlyRuns.start(smileJobId, () => runEngineAdmitted(ctx, 'queued', { selfie: selfie.data, liveness }));
 }

@@ -9,7 +9,8 @@ import { extractV2Auth, parseV2Submission, type V2Kind, type V2Request } from '.
 import { DuplicateJobError, type Environment } from '../store/types.js';
 import type { JobContext } from './context.js';
 import { withStoredImages, type IncomingImage } from './job-images.js';
-import { completeJobFromImages } from './job-outcome.js';
+import { completeJobFromImages, recordDecision } from './job-outcome.js';
+import { logJobStep } from './job-log.js';
 import { JOB_TYPE } from './job-types.js';
 import { checkCallbackUrl, checkSandboxResult } from './prep-upload.js';
 import { authenticateRequest, type AuthenticatedPartner } from './request-auth.js';
@@ -89,13 +90,17 @@ export async function runV2Job(
       throw err;
     }
   });
+  logJobStep(ctx.log, 'accepted', job, { job_type: jobType, source: 'v2', callback: Boolean(callbackUrl) });
+  logJobStep(ctx.log, 'stored', job, { images: stored.length });
   let result;
   try {
     result = await completeJobFromImages(ctx, job, stored, job.processTaskId);
   } catch (err) {
     // The job exists: give it a final (system error) result rather than leaving it processing forever.
     const failed = errorResult(jobKind, apiError('SYSTEM_ERROR', 'System error: the job could not be processed'));
-    await ctx.store.completeJob(job.smileJobId, { state: 'complete', result: failed, callback: callbackFor(job, failed) }, job.processTaskId);
+    const callback = callbackFor(job, failed);
+    await ctx.store.completeJob(job.smileJobId, { state: 'complete', result: failed, callback }, job.processTaskId);
+    recordDecision(ctx, job, { state: 'complete', result: failed, callback });
     throw err;
   }
   return buildV2Response({

@@ -2,7 +2,7 @@
  * @file Record rows to domain objects, shared by the SQLite and PostgreSQL record stores: both tables have the same
  * columns; only JSON columns differ (SQLite returns text, pg returns parsed values), so each backend passes its reader.
  */
-import type { Environment, JobRecord, StoredUser } from './types.js';
+import type { Environment, JobRecord, StoredUser, TaskKind, WorkStats } from './types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -40,4 +40,15 @@ export function jobFromRow(r: Row, readJson: JsonColumnReader): JobRecord {
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };
+}
+
+/** WorkStats from the task backlog rows (kind, n, oldest) and the review backlog row (n, oldest). */
+export function workStatsFrom(tasks: Row[], review: Row): WorkStats {
+  const time = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v));
+  const stats: WorkStats = {
+    tasks: { process_job: { count: 0, oldestCreatedAt: null }, deliver_callback: { count: 0, oldestCreatedAt: null } },
+    review: { count: Number(review.n), oldestCreatedAt: time(review.oldest) },
+  };
+  for (const r of tasks) stats.tasks[r.kind as TaskKind] = { count: Number(r.n), oldestCreatedAt: time(r.oldest) };
+  return stats;
 }

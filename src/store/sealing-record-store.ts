@@ -158,4 +158,8 @@ export class SealingRecordStore implements RecordStore {
   dropJobImages(images: ExpiredImage[]) {
     return this.inner.dropJobImages(images);
   }
+
+  workStats() {
+    return this.inner.workStats();
+  }
 }

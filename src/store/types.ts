@@ -118,7 +118,8 @@ export interface Task {
   /** Opaque: each backend generates its own. */
   id: string;
   kind: TaskKind;
-  payload: { smileJobId?: number; deliveryId?: number };
+  /** `destination` (host:port of a callback) lets workers limit deliveries per receiver (see TaskRunner). */
+  payload: { smileJobId?: number; deliveryId?: number; destination?: string };
   attempts: number;
 }
 
@@ -163,6 +164,14 @@ export interface CallbackAttempt {
 /** An image of a finished job past its partner environment's retention, leased to one purger (see RecordStore). */
 export interface ExpiredImage extends JobImage {
   smileJobId: number;
+}
+
+/** Shared state worth alerting on, read cheaply (indexed) so that every node can report it when scraped. */
+export interface WorkStats {
+  /** Unfinished tasks (ready, scheduled or running) by kind, and when the oldest of them was created. */
+  tasks: Record<TaskKind, { count: number; oldestCreatedAt: string | null }>;
+  /** Jobs awaiting a human decision, and when the oldest of them was created. */
+  review: { count: number; oldestCreatedAt: string | null };
 }
 
 export class DuplicateJobError extends Error {
@@ -229,6 +238,9 @@ export interface RecordStore {
   leaseExpiredImages(partnerId: string, environment: Environment, before: string, limit: number, leaseMs: number): Promise<ExpiredImage[]>;
   /** Drops the records of purged images, once their blobs are deleted. */
   dropJobImages(images: ExpiredImage[]): Promise<void>;
+
+  /** Queue and review backlog (metrics). */
+  workStats(): Promise<WorkStats>;
 }
 
 /** Partner keys as the backend keeps them: sealed by SecretBox, which wraps the backend (key-sealing-store.ts). */
@@ -261,8 +273,11 @@ export type SealedKind = 'apiKey' | 'template';
  * them out with a lease, so a task whose worker died is handed out again once the lease runs out.
  */
 export interface JobQueue {
-  /** The oldest due task of these kinds, leased to the caller for leaseMs; attempts counts this claim. */
-  claim(kinds: TaskKind[], leaseMs: number): Promise<Task | null>;
+  /**
+   * The oldest due task of these kinds, leased to the caller for leaseMs; attempts counts this claim. Tasks whose
+   * payload destination is in `skipDestinations` (receivers the caller is already busy with) are passed over.
+   */
+  claim(kinds: TaskKind[], leaseMs: number, skipDestinations?: readonly string[]): Promise<Task | null>;
   finish(taskId: string): Promise<void>;
   /** Records a failure; reschedules at retryAt (backoff, a later callback attempt), or gives up (dead) when null. */
   fail(taskId: string, error: string, retryAt: Date | null): Promise<void>;

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobContext } from '../../src/jobs/context.js';
+import { createJobMetrics } from '../../src/jobs/job-metrics.js';
+import { Registry } from 'prom-client';
 import { claimReview, decideReview } from '../../src/jobs/human-review.js';
 import { openStorage } from '../../src/store/open-storage.js';
 import type { Storage } from '../../src/store/storage.js';
@@ -74,7 +76,7 @@ describe.each(BACKENDS)('%s backend', (backend) => {
     };
     await s.records.completeJob(job.smileJobId, { state: 'review', result: provisional }, null);
 
-    const ctx = { store: slowWrites(s.records, 300), blobs: s.blobs, queue: s.queue, log: pino({ level: 'silent' }) } as unknown as JobContext;
+    const ctx = { store: slowWrites(s.records, 300), blobs: s.blobs, queue: s.queue, log: pino({ level: 'silent' }), metrics: createJobMetrics(new Registry()) } as unknown as JobContext;
     const a = { accountId: first.id, partnerId: p.partnerId };
     const b = { accountId: second.id, partnerId: p.partnerId };
     await claimReview(ctx, s.portal, a, job.smileJobId);

@@ -180,6 +180,15 @@ describe.each(BACKENDS)('%s backend', (backend) => {
   });
 
   describe('durable queue', () => {
+    it('a callback task carries its destination, and a claim passes over the destinations it is told to skip', async () => {
+      const job = await s.records.createJob(newJob('001', 'j1'));
+      const hung = await s.records.enqueueCallback(job.smileJobId, 'https://Hung.example/cb', {});
+      const other = await s.records.enqueueCallback(job.smileJobId, 'http://ok.example:8080/cb', {});
+      expect(await s.queue.claim(['deliver_callback'], 60_000, ['hung.example:443'])).toMatchObject({ payload: { deliveryId: other, destination: 'ok.example:8080' } });
+      expect(await s.queue.claim(['deliver_callback'], 60_000, ['hung.example:443'])).toBeNull();
+      expect(await s.queue.claim(['deliver_callback'], 60_000)).toMatchObject({ payload: { deliveryId: hung, destination: 'hung.example:443' } });
+    });
+
     it('a leased task is invisible until its lease runs out or a restart takes it back', async () => {
       const job = await s.records.createJob(newJob('001', 'j1'));
       await s.records.acceptUpload(job.smileJobId, []);

@@ -33,6 +33,13 @@ interface ServeOptions {
   rateLimitBurst?: number;
   imageRetentionDays?: number;
   logLevel?: string;
+  callbackConcurrency?: number;
+  callbackPerDestination?: number;
+  callbackConnectTimeout?: number;
+  accessLog?: boolean;
+  metricsToken?: string;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 export function serveCommand(): Command {
@@ -86,6 +93,13 @@ export function serveCommand(): Command {
         .default(DEFAULTS.imageRetentionDays),
     )
     .addOption(new Option('--log-level <level>', 'pino log level').env('LIKENESS_LOG_LEVEL').default(DEFAULTS.logLevel))
+    .addOption(new Option('--access-log', 'log one line per HTTP request (method, route, status, time; default off; env LIKENESS_ACCESS_LOG=1)'))
+    .addOption(new Option('--callback-concurrency <n>', 'callback deliveries at once per process').env('LIKENESS_CALLBACK_CONCURRENCY').argParser(parsePositiveInt).default(DEFAULTS.callbackConcurrency))
+    .addOption(new Option('--callback-per-destination <n>', 'callback deliveries at once to one receiver (host:port), per process').env('LIKENESS_CALLBACK_PER_DESTINATION').argParser(parsePositiveInt).default(DEFAULTS.callbackPerDestination))
+    .addOption(new Option('--callback-connect-timeout <ms>', 'time to connect to a callback receiver').env('LIKENESS_CALLBACK_CONNECT_TIMEOUT_MS').argParser(parsePositiveInt).default(DEFAULTS.callbackConnectTimeoutMs))
+    .addOption(new Option('--metrics-token <token>', 'bearer token /metrics requires (16+ characters); without it or --metrics-port only local clients may scrape').env('LIKENESS_METRICS_TOKEN'))
+    .addOption(new Option('--metrics-port <port>', 'serve /metrics on this separate plain-HTTP port instead of the API port').env('LIKENESS_METRICS_PORT').argParser(parsePort))
+    .addOption(new Option('--metrics-host <address>', 'address of the --metrics-port listener (default: --host)').env('LIKENESS_METRICS_HOST'))
     .action(async (opts: ServeOptions) => {
       const overrides: Partial<ServerConfig> & { dataDir: string } = {
         ...configFromEnv(),
@@ -109,6 +123,14 @@ export function serveCommand(): Command {
         rateLimitBurst: opts.rateLimitBurst,
         imageRetentionDays: opts.imageRetentionDays,
         logLevel: opts.logLevel,
+        // A flag only turns it on; LIKENESS_ACCESS_LOG (1/0) is read by configFromEnv.
+        ...(opts.accessLog ? { accessLog: true } : {}),
+        callbackConcurrency: opts.callbackConcurrency,
+        callbackPerDestination: opts.callbackPerDestination,
+        callbackConnectTimeoutMs: opts.callbackConnectTimeout,
+        metricsToken: opts.metricsToken,
+        metricsPort: opts.metricsPort,
+        metricsHost: opts.metricsHost,
       };
       let server;
       try {
@@ -129,6 +151,7 @@ export function serveCommand(): Command {
         `  images:                ${describeBlobs(server.config)}`,
         `  partner portal:        ${server.origin}/portal`,
         `  face engine:           ${describeRuntime(server.ctx.engine.runtime)}`,
+        `  metrics:               ${server.metricsOrigin ?? server.origin}/metrics (${server.config.metricsToken ? 'bearer token' : server.metricsOrigin ? 'metrics port' : 'local clients only'})`,
       ];
       if (server.tls.selfSigned) {
         lines.push(`  self-signed certificate: ${server.tls.certFile}`, `  trust it in Node clients with: NODE_EXTRA_CA_CERTS=${server.tls.certFile}`);

@@ -97,6 +97,7 @@ const sql = {
   claimTask: `WITH next AS (
       SELECT id FROM tasks
       WHERE kind = ANY($1::text[]) AND ((state = 'ready' AND run_at <= now()) OR (state = 'leased' AND lease_until <= now()))
+      AND COALESCE(payload->>'destination', '') <> ALL($3::text[])
       ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
     UPDATE tasks t SET state = 'leased', lease_until = now() + $2 * interval '1 millisecond', attempts = t.attempts + 1
     FROM next WHERE t.id = next.id
@@ -107,6 +108,11 @@ const sql = {
   recoverExpired: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased' AND lease_until <= now()`,
   recoverAll: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased'`,
   nextDueAt: `SELECT LEAST((SELECT min(run_at) FROM tasks WHERE state = 'ready'), (SELECT min(lease_until) FROM tasks WHERE state = 'leased')) AS t`,
+
+  // Metrics: the unfinished tasks (both partial indexes) and the review queue (its index, partners listed).
+  taskBacklog: `SELECT kind, count(*)::int AS n, min(created_at) AS oldest FROM tasks WHERE state IN ('ready', 'leased') GROUP BY kind`,
+  reviewBacklog: `SELECT count(*)::int AS n, min(created_at) AS oldest FROM jobs
+    WHERE partner_id IN (SELECT partner_id FROM partners) AND environment IN ('sandbox', 'production') AND state = 'review'`,
 
   // Readiness: the database answers, through this pool, with a table of ours, and takes writes.
   checkWritable: `SELECT pg_is_in_recovery() AS standby, (SELECT count(*) FROM partners) AS partners`,

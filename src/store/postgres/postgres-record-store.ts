@@ -22,8 +22,10 @@ import {
   type StoredUser,
   type Task,
   type TaskKind,
+  type WorkStats,
 } from '../types.js';
-import { jobFromRow as mapJobRow, userFromRow, type Row } from '../row-mapping.js';
+import { destinationKey } from '../../net/destination-key.js';
+import { jobFromRow as mapJobRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
 import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
 import { templateContext } from '../sealing-record-store.js';
 import { PLANS } from './plans.js';
@@ -215,7 +217,7 @@ export class PostgresRecordStore implements RecordBackend {
 
   private async insertDelivery(c: Queryable, smileJobId: number, url: string, body: Record<string, unknown>): Promise<number> {
     const { rows } = await this.db.run<{ id: number }>(PLANS.insertDelivery, [smileJobId, url, JSON.stringify(body), now()], c);
-    await this.enqueue(c, 'deliver_callback', { deliveryId: rows[0].id });
+    await this.enqueue(c, 'deliver_callback', { deliveryId: rows[0].id, destination: destinationKey(url) });
     return rows[0].id;
   }
 
@@ -303,5 +305,10 @@ export class PostgresRecordStore implements RecordBackend {
       const last = rows[rows.length - 1];
       after = [last.partner_id as string, last.environment as string, last.user_id as string];
     }
+  }
+
+  async workStats(): Promise<WorkStats> {
+    const [tasks, review] = await Promise.all([this.db.run(PLANS.taskBacklog), this.db.run(PLANS.reviewBacklog)]);
+    return workStatsFrom(tasks.rows, review.rows[0]);
   }
 }

@@ -20,8 +20,8 @@ export class PostgresTaskQueue implements JobQueue {
 
   constructor(private readonly db: PostgresDb) {}
 
-  async claim(kinds: TaskKind[], leaseMs: number): Promise<Task | null> {
-    const { rows } = await this.db.run(PLANS.claimTask, [kinds, leaseMs]);
+  async claim(kinds: TaskKind[], leaseMs: number, skipDestinations: readonly string[] = []): Promise<Task | null> {
+    const { rows } = await this.db.run(PLANS.claimTask, [kinds, leaseMs, skipDestinations]);
     const r = rows[0];
     if (!r) return null;
     return { id: taskToken(r.id as number, r.attempts as number), kind: r.kind as TaskKind, payload: r.payload as Task['payload'], attempts: r.attempts as number };

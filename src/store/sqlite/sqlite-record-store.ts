@@ -18,8 +18,10 @@ import {
   type SealedKeys,
   type SealedKind,
   type StoredUser,
+  type WorkStats,
 } from '../types.js';
-import { jobFromRow as mapJobRow, userFromRow, type Row } from '../row-mapping.js';
+import { destinationKey } from '../../net/destination-key.js';
+import { jobFromRow as mapJobRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
 import { templateContext } from '../sealing-record-store.js';
 import { StatementCache } from './statement-cache.js';
 import type { SqliteTaskQueue } from './sqlite-task-queue.js';
@@ -262,7 +264,7 @@ export class SqliteRecordStore implements RecordBackend {
     const res = this.sql("INSERT INTO callback_deliveries (smile_job_id, url, body, state, created_at) VALUES (?, ?, ?, 'pending', ?)")
       .run(smileJobId, url, JSON.stringify(body), now());
     const id = Number(res.lastInsertRowid);
-    this.queue.insert('deliver_callback', { deliveryId: id });
+    this.queue.insert('deliver_callback', { deliveryId: id, destination: destinationKey(url) });
     return id;
   }
 
@@ -379,5 +381,15 @@ export class SqliteRecordStore implements RecordBackend {
       const last = rows[rows.length - 1];
       after = [last.partner_id as string, last.environment as string, last.user_id as string];
     }
+  }
+
+  async workStats(): Promise<WorkStats> {
+    const tasks = this.sql("SELECT kind, count(*) AS n, min(created_at) AS oldest FROM tasks WHERE state IN ('ready', 'leased') GROUP BY kind").all() as Row[];
+    // Partner and environment listed, so the review-queue index (partner, environment, state, created_at) is used.
+    const review = this.sql(
+      `SELECT count(*) AS n, min(created_at) AS oldest FROM jobs
+       WHERE partner_id IN (SELECT partner_id FROM partners) AND environment IN ('sandbox', 'production') AND state = 'review'`,
+    ).get() as Row;
+    return workStatsFrom(tasks, review);
   }
 }

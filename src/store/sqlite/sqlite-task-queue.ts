@@ -41,15 +41,17 @@ export class SqliteTaskQueue implements JobQueue {
   }
 
   /** A lease that ran out (its worker died or hung) is claimable again, like a ready task. */
-  async claim(kinds: TaskKind[], leaseMs: number): Promise<Task | null> {
+  async claim(kinds: TaskKind[], leaseMs: number, skipDestinations: readonly string[] = []): Promise<Task | null> {
     return this.db.transaction(() => {
       const t = Date.now();
       const r = this.sql(
           `SELECT id, kind, payload, attempts FROM tasks
            WHERE ((state = 'ready' AND run_at <= ?) OR (state = 'leased' AND lease_until <= ?))
-           AND kind IN (${kinds.map(() => '?').join(',')}) ORDER BY run_at, id LIMIT 1`,
+           AND kind IN (${kinds.map(() => '?').join(',')})
+           AND COALESCE(json_extract(payload, '$.destination'), '') NOT IN (SELECT value FROM json_each(?))
+           ORDER BY run_at, id LIMIT 1`,
         )
-        .get(t, t, ...kinds) as Row | undefined;
+        .get(t, t, ...kinds, JSON.stringify(skipDestinations)) as Row | undefined;
       if (!r) return null;
       this.sql("UPDATE tasks SET state = 'leased', lease_until = ?, attempts = attempts + 1 WHERE id = ?").run(t + leaseMs, r.id);
       return { id: taskToken(r.id as number, (r.attempts as number) + 1), kind: r.kind as TaskKind, payload: JSON.parse(r.payload as string), attempts: (r.attempts as number) + 1 };
