@@ -23,6 +23,7 @@ import { DUPLICATE_THRESHOLD, falseDuplicateOdds } from '../src/search/duplicate
 import { FaceIndex } from '../src/search/face-index.js';
 import { DEFAULT_MATCH_THRESHOLD } from '../src/engine/settings.js';
 import { drawTemplates, drawUniformTemplates, fitTemplateModel } from './lib/distractors.js';
+import { countBelow } from './lib/error-rates.js';
 import { machineDescription, markdownTable, percentile, REPO_ROOT, writeBenchmarkSection } from './lib/report.js';
 
 const { values: args } = parseArgs({
@@ -291,17 +292,7 @@ for (const size of sizes) {
 const ms = (x: number | null) => (x === null ? '–' : x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(0)} ms`);
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const at = (d: Dist, q: number) => d.scores[Math.min(d.scores.length - 1, Math.floor(q * d.scores.length))];
-const share = (d: Dist, t: number) => d.scores.length - lowerBound(d.scores, t);
-function lowerBound(a: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const share = (d: Dist, t: number) => d.scores.length - countBelow(d.scores, t);
 const mean = (d: Dist) => d.scores.reduce((s, x) => s + x, 0) / d.scores.length;
 const sd = (d: Dist) => {
   const m = mean(d);
