@@ -18,6 +18,7 @@ import type { JobContext } from './jobs/context.js';
 import { EarlyEngineRuns } from './jobs/early-engine-runs.js';
 import { processJobFailed, processJobTask } from './jobs/job-processor.js';
 import { TaskRunner } from './jobs/task-runner.js';
+import { FaceIndexRegistry } from './search/face-index-registry.js';
 import { openStorage, refuseLostDatabase } from './store/open-storage.js';
 import type { Storage } from './store/storage.js';
 import type { Environment } from './store/types.js';
@@ -65,10 +66,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let engine: FaceEngine | undefined;
   const runners: TaskRunner[] = [];
   let http: FastifyInstance | undefined;
+  let faces: FaceIndexRegistry | undefined;
   try {
     const faceEngine = opts.engine ?? (await createEngine({ workers: config.engineWorkers, executionProvider: config.engineExecutionProvider }));
     engine = faceEngine;
     const metrics = createMetrics();
+    faces = new FaceIndexRegistry(store, log);
+    await faces.start();
     const ctx: JobContext = {
       store,
       queue,
@@ -80,6 +84,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log,
       // An API-only node has no worker to hand an early run to.
       earlyRuns: new EarlyEngineRuns(runsWorkers ? config.jobConcurrency : 0),
+      faces,
     };
     // Embedded mode is the only process on this database: anything leased was interrupted by the last stop. In a
     // cluster, other workers hold live leases; an expired one is claimed again by whichever worker asks first.
@@ -133,6 +138,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       close: async () => {
         await http!.close();
         await Promise.all(runners.map((r) => r.stop()));
+        faces!.close();
         if (ownEngine) await engine!.close();
         await storage.close();
       },
@@ -141,6 +147,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   } catch (err) {
     await http?.close();
     await Promise.all(runners.map((r) => r.stop()));
+    faces?.close();
     if (ownEngine) await engine?.close();
     await storage.close();
     throw err;

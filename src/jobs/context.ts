@@ -6,6 +6,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import type { DecisionThresholds } from '../decision/types.js';
 import type { FaceEngine } from '../engine/types.js';
 import type { BlobStore, JobQueue, RecordStore } from '../store/types.js';
+import type { FaceIndexRegistry } from '../search/face-index-registry.js';
 import type { EarlyEngineRuns } from './early-engine-runs.js';
 
 export interface JobContext {
@@ -21,4 +22,6 @@ export interface JobContext {
   log: Logger;
   /** Engine runs started on uploads while their images are being stored (see early-engine-runs.ts). */
   earlyRuns: EarlyEngineRuns;
+  /** The partner environments' enrolled faces, in memory, for 1:N search and the duplicate check of enrolments. */
+  faces: FaceIndexRegistry;
 }

@@ -54,6 +54,16 @@ export const smileResultSchema = {
     },
     Source: { type: 'string' },
     timestamp: ISO_TIME,
+    DuplicateCandidates: {
+      type: 'array',
+      description: 'Enrolment only, a Likeness extension: other users whose enrolled face matched at the duplicate threshold, most similar first (docs/search.md). Absent when none matched or the policy is off.',
+      items: {
+        type: 'object',
+        required: ['user_id', 'similarity'],
+        properties: { user_id: { type: 'string' }, similarity: { type: 'number', description: 'Cosine similarity, -1 to 1.' } },
+        additionalProperties: false,
+      },
+    },
   },
   additionalProperties: false,
   examples: [EXAMPLE_RESULT],

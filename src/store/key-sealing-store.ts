@@ -4,7 +4,7 @@
  * moves sealed bytes only).
  */
 import type { SecretBox } from './secret-box.js';
-import type { CallbackAttempt, CompletedJob, Environment, JobImage, NewJob, RecordBackend, RecordStore } from './types.js';
+import type { CallbackAttempt, CompletedJob, DedupPolicy, Environment, JobImage, NewJob, RecordBackend, RecordStore, TemplateScope } from './types.js';
 
 export class KeySealingStore implements RecordStore {
   constructor(
@@ -48,6 +48,22 @@ export class KeySealingStore implements RecordStore {
 
   deleteUser(partnerId: string, environment: Environment, userId: string) {
     return this.inner.deleteUser(partnerId, environment, userId);
+  }
+
+  listTemplateChanges(partnerId: string, environment: Environment, afterSeq: number, limit: number) {
+    return this.inner.listTemplateChanges(partnerId, environment, afterSeq, limit);
+  }
+
+  onTemplatesChanged(listener: (scope: TemplateScope | null) => void) {
+    return this.inner.onTemplatesChanged(listener);
+  }
+
+  getDedupPolicy(partnerId: string, environment: Environment) {
+    return this.inner.getDedupPolicy(partnerId, environment);
+  }
+
+  setDedupPolicy(partnerId: string, environment: Environment, policy: DedupPolicy) {
+    return this.inner.setDedupPolicy(partnerId, environment, policy);
   }
 
   createJob(job: NewJob) {

@@ -2,7 +2,7 @@
  * @file Record rows to domain objects, shared by the SQLite and PostgreSQL record stores: both tables have the same
  * columns; only JSON columns differ (SQLite returns text, pg returns parsed values), so each backend passes its reader.
  */
-import type { EnrolledUser, Environment, JobRecord } from './types.js';
+import type { EnrolledUser, Environment, JobRecord, TemplateChange } from './types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -28,6 +28,11 @@ export function userFromRow(r: Row): EnrolledUser {
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };
+}
+
+/** A users row read for the face index: only an active user's template is searchable. */
+export function templateChangeFromRow(r: Row): TemplateChange {
+  return { userId: r.user_id as string, seq: r.change_seq as number, template: r.status === 'active' ? toTemplate(r.template) : null };
 }
 
 export function jobFromRow(r: Row, readJson: JsonColumnReader): JobRecord {

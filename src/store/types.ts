@@ -10,6 +10,28 @@ export type Environment = 'sandbox' | 'production';
 export const ENVIRONMENTS: readonly Environment[] = ['sandbox', 'production'];
 
 export type UserStatus = 'active' | 'disabled' | 'deleted';
+
+/** What an enrolment does about a face already enrolled under another user_id (docs/search.md). */
+export type DedupPolicy = 'off' | 'flag' | 'review' | 'reject';
+export const DEDUP_POLICIES: readonly DedupPolicy[] = ['off', 'flag', 'review', 'reject'];
+export const DEFAULT_DEDUP_POLICY: DedupPolicy = 'flag';
+
+/**
+ * One user's searchable state after a change, in change order: `seq` grows with every enrolment, re-enrolment,
+ * deactivation, reactivation and deletion in a partner environment, and a change with a higher seq is never
+ * committed before one with a lower seq, so "every change after seq N" misses nothing.
+ */
+export interface TemplateChange {
+  userId: string;
+  seq: number;
+  /** The template of an active user; null when the user is disabled or deleted (not searchable). */
+  template: Float32Array | null;
+}
+
+export interface TemplateScope {
+  partnerId: string;
+  environment: Environment;
+}
 export type JobState = 'awaiting_upload' | 'queued' | 'processing' | 'review' | 'complete';
 export type ImageRole = 'selfie' | 'liveness';
 
@@ -59,6 +81,13 @@ export interface JobResult {
   /** Engine figures behind the decision (no images, no templates). */
   scores: Record<string, number | boolean | string | null>;
   completedAt: string;
+  /** Enrolment: other users whose face matched at the duplicate threshold (docs/search.md); absent when none. */
+  duplicates?: DuplicateCandidate[];
+}
+
+export interface DuplicateCandidate {
+  userId: string;
+  similarity: number;
 }
 
 export interface JobRecord {
@@ -181,6 +210,17 @@ export interface RecordStore {
   setUserStatus(partnerId: string, environment: Environment, userId: string, status: 'active' | 'disabled'): Promise<boolean>;
   /** Marks the user deleted, drops the template and returns the blob keys the caller must remove. */
   deleteUser(partnerId: string, environment: Environment, userId: string): Promise<string[] | null>;
+
+  // 1:N search: the changes the in-memory face index follows (src/search).
+  /** Users changed after `afterSeq` (-1: every user), oldest change first, at most `limit`. */
+  listTemplateChanges(partnerId: string, environment: Environment, afterSeq: number, limit: number): Promise<TemplateChange[]>;
+  /**
+   * Calls `listener` after any process sharing this store commits a template change, with its scope; with null when
+   * notifications may have been missed (a lost database connection), so the listener catches up everywhere.
+   */
+  onTemplatesChanged(listener: (scope: TemplateScope | null) => void): () => void;
+  getDedupPolicy(partnerId: string, environment: Environment): Promise<DedupPolicy>;
+  setDedupPolicy(partnerId: string, environment: Environment, policy: DedupPolicy): Promise<void>;
 
   // Jobs.
   /** @throws DuplicateJobError when (partner, environment, job_id) exists. */
