@@ -1,9 +1,10 @@
 /**
  * @file `likeness partner create|list`: partners and their first API keys, straight in the data directory.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEDUP_POLICIES, type DedupPolicy, type Environment } from '../../store/types.js';
 import { createPartnerWithKeys, type PartnerWithKeys } from '../../jobs/api-keys.js';
-import { action, output } from '../cli-support.js';
+import { action, output, parseEnvironment } from '../cli-support.js';
 import { addStorageOptions, withStorage, type StorageFlags } from '../storage-options.js';
 import { serverOrigin, sidServerUrl } from '../server-address.js';
 
@@ -54,5 +55,25 @@ export function partnerCommand(): Command {
         );
       }),
     );
+  addStorageOptions(cmd.command('dedup').description("show or set what an enrolment does when the face is already enrolled under another user_id (docs/search.md)"))
+    .requiredOption('--partner <id>', 'partner ID')
+    .requiredOption('--env <environment>', 'sandbox or production', parseEnvironment)
+    .option('--policy <policy>', `${DEDUP_POLICIES.join(', ')} (flag: record likely duplicates; review: hold for a person, 0814; reject: fail the enrolment)`, parsePolicy)
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: StorageFlags & { partner: string; env: Environment; policy?: DedupPolicy; json?: boolean }) => {
+        const policy = await withStorage(opts, async ({ records }) => {
+          if (!(await records.getPartner(opts.partner))) throw new InvalidArgumentError(`no partner ${opts.partner}`);
+          if (opts.policy) await records.setDedupPolicy(opts.partner, opts.env, opts.policy);
+          return records.getDedupPolicy(opts.partner, opts.env);
+        });
+        output(opts.json, { partner_id: opts.partner, environment: opts.env, policy }, () => `Duplicate enrolments of partner ${opts.partner} (${opts.env}): ${policy}`);
+      }),
+    );
   return cmd;
+}
+
+function parsePolicy(value: string): DedupPolicy {
+  if (!(DEDUP_POLICIES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${DEDUP_POLICIES.join(', ')}`);
+  return value as DedupPolicy;
 }
