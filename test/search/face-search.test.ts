@@ -10,18 +10,9 @@ import { createEngine } from '../../src/engine/index.js';
 import type { FaceEngine } from '../../src/engine/types.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { HAS_SHARED, sharedFile, sharedPath } from '../helpers/shared-data.js';
-import { jobZip, postJson, prepUpload, putZip, signed, waitForJob } from '../helpers/smile-client.js';
-import { addAccount, PortalClient, portalStoreOf, unique } from '../portal/portal-helpers.js';
-
-/** Enrols a photo of ../shared/faces under a new user_id; returns the user_id and the job_status answer. */
-export async function enrolPhoto(ts: TestServer, photo: string, prefix = 'fs'): Promise<{ userId: string; status: any }> {
-  const userId = unique(`${prefix}-u`);
-  const jobId = unique(`${prefix}-j`);
-  const prep = await prepUpload(ts, { userId, jobId, jobType: 4 });
-  expect(prep.status).toBe(200);
-  expect((await putZip(prep.body.upload_url, await jobZip({ user_id: userId, job_id: jobId, job_type: 4 }, { selfie: sharedFile('faces', photo) }))).status).toBe(200);
-  return { userId, status: await waitForJob(ts, userId, jobId) };
-}
+import { postJson, signed } from '../helpers/smile-client.js';
+import { addAccount, PortalClient, portalStoreOf } from '../portal/portal-helpers.js';
+import { enrolPhoto } from './search-helpers.js';
 
 /** Runs a CLI command in-process; returns what it printed and its exit code. */
 async function cli(cmd: ReturnType<typeof searchCommand>, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
