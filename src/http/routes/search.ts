@@ -7,6 +7,7 @@ import { apiError } from '../../errors/api-errors.js';
 import type { JobContext } from '../../jobs/context.js';
 import { DEFAULT_SEARCH_RESULTS, MAX_SEARCH_RESULTS, searchBySelfie } from '../../jobs/face-search-request.js';
 import { authenticateBody } from '../../jobs/request-auth.js';
+import { faceSearchResponseSchema } from '../../protocol/response-schemas.js';
 import type { PortalStore } from '../../store/portal-types.js';
 import type { Environment } from '../../store/types.js';
 import { ERROR_RESPONSES } from '../openapi.js';
@@ -15,27 +16,6 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Who a search made with the partner's API key is, in the audit log. */
 export const API_KEY_ACTOR = 'API key';
-
-const responseSchema = {
-  type: 'object',
-  required: ['results', 'limit', 'min_similarity'],
-  properties: {
-    results: {
-      type: 'array',
-      description: 'Active enrolled users whose face is at least min_similarity to the selfie, most similar first.',
-      items: {
-        type: 'object',
-        required: ['user_id', 'similarity'],
-        properties: { user_id: { type: 'string' }, similarity: { type: 'number', description: 'Cosine similarity, -1 to 1.' } },
-        additionalProperties: false,
-      },
-    },
-    limit: { type: 'integer' },
-    min_similarity: { type: 'number' },
-  },
-  additionalProperties: false,
-  examples: [{ results: [{ user_id: 'user-7', similarity: 0.7312 }], limit: 10, min_similarity: 0.55 }],
-} as const;
 
 export const searchRoutes: FastifyPluginAsync<{ ctx: JobContext; environment: Environment; portal: PortalStore }> = async (app, { ctx, environment, portal }) => {
   app.post<{ Body: Record<string, unknown> }>(
@@ -57,7 +37,7 @@ export const searchRoutes: FastifyPluginAsync<{ ctx: JobContext; environment: En
           },
           examples: [{ partner_id: '001', timestamp: '2026-12-02T02:00:00.000Z', signature: 'k3Jc2m3uE2qv7V0Yx1rX5b0k8mJ9p6q4t2w1z0y9x8A=', selfie: '/9j/4AAQSkZJRg…', limit: 10 }],
         },
-        response: { 200: responseSchema, ...ERROR_RESPONSES },
+        response: { 200: faceSearchResponseSchema, ...ERROR_RESPONSES },
       },
     },
     async (req) => {
