@@ -21,6 +21,7 @@ import { RetentionPurger } from './jobs/image-retention.js';
 import { EngineAdmission } from './jobs/engine-admission.js';
 import { processJobFailed, processJobTask } from './jobs/job-processor.js';
 import { TaskRunner } from './jobs/task-runner.js';
+import { FaceIndexRegistry } from './search/face-index-registry.js';
 import { openStorage, refuseLostDatabase } from './store/open-storage.js';
 import { reportingFailures } from './store/failure-reporting.js';
 import type { Storage } from './store/storage.js';
@@ -82,9 +83,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     : null;
   let http: FastifyInstance | undefined;
   let metricsServer: { app: FastifyInstance; origin: string } | undefined;
+  let faces: FaceIndexRegistry | undefined;
   try {
     const faceEngine = opts.engine ?? (await createEngine({ workers: config.engineWorkers, executionProvider: config.engineExecutionProvider }));
     engine = faceEngine;
+    faces = new FaceIndexRegistry(store, log);
+    await faces.start();
     const ctx: JobContext = {
       store,
       queue,
@@ -98,6 +102,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       earlyRuns: new EarlyEngineRuns(runsWorkers ? config.jobConcurrency : 0),
       engineAdmission,
       metrics,
+      faces,
     };
     // Embedded mode is the only process on this database: anything leased was interrupted by the last stop. In a
     // cluster, other workers hold live leases; an expired one is claimed again by whichever worker asks first.
@@ -152,6 +157,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         await metricsServer?.app.close();
         await http!.close();
         await Promise.all([...runners.map((r) => r.stop()), purger?.stop()]);
+        faces!.close();
         if (ownEngine) await engine!.close();
         await storage.close();
       },
@@ -161,6 +167,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await metricsServer?.app.close();
     await http?.close();
     await Promise.all(runners.map((r) => r.stop()));
+    faces?.close();
     if (ownEngine) await engine?.close();
     await storage.close();
     throw err;

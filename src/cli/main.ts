@@ -10,6 +10,7 @@ import { livenessCommand } from './commands/liveness.js';
 import { migrateCommand } from './commands/migrate.js';
 import { partnerCommand } from './commands/partner.js';
 import { portalUsersCommand } from './commands/portal-users.js';
+import { searchCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 
@@ -22,6 +23,7 @@ program.addCommand(partnerCommand());
 program.addCommand(usersCommand());
 program.addCommand(keysCommand());
 program.addCommand(callbacksCommand());
+program.addCommand(searchCommand());
 program.addCommand(compareCommand());
 program.addCommand(livenessCommand());
 program.addCommand(portalUsersCommand());

@@ -43,6 +43,8 @@ export interface JobResult {
   PartnerParams: PartnerParams;
   Actions?: Actions;
   timestamp?: string;
+  /** Enrolment (Likeness extension): other users whose face matched at the duplicate threshold. */
+  DuplicateCandidates?: { user_id: string; similarity: number }[];
   [key: string]: unknown;
 }
 

@@ -7,12 +7,13 @@
  * `verified` rows appear with this exact code and text in Smile ID's result-code tables or official SDK fixtures;
  * `text-verified` rows have a text seen in an official source but no code
  * shown there; `unconfirmed` rows follow Smile ID's 08xx numbering but neither code nor text was found in any stored
- * source, and must be checked against Smile ID's live result-code page before a partner relies on them. Treat the
+ * source, and must be checked against Smile ID's live result-code page before a partner relies on them; `extension`
+ * rows are outcomes Smile ID's SmartSelfie API has no published code for (Likeness's own, in the same numbering). Treat the
  * table as configuration: a deployment that learns the real codes changes them here, and nothing else changes.
  */
 import type { JobKind, ResultCategory } from './types.js';
 
-export type CodeSource = 'documented' | 'verified' | 'text-verified' | 'unconfirmed';
+export type CodeSource = 'documented' | 'verified' | 'text-verified' | 'unconfirmed' | 'extension';
 
 export interface ResultCodeEntry {
   code: string;
@@ -25,14 +26,16 @@ const entry = (code: string, text: string, category: ResultCategory, source: Cod
   Object.freeze({ code, text, category, source });
 
 /** Why a machine decision came out as it did; one row per outcome and job kind. */
-export type Outcome = 'approved' | 'provisional' | 'no_face' | 'poor_quality' | 'spoof' | 'liveness_failed' | 'not_matching';
+export type Outcome = 'approved' | 'provisional' | 'no_face' | 'poor_quality' | 'spoof' | 'liveness_failed' | 'not_matching' | 'duplicate';
 
 /** Enrolment has nothing to compare against, so it has no `not_matching` row. */
 export type EnrollOutcome = Exclude<Outcome, 'not_matching'>;
+/** Only an enrolment is checked for duplicates (docs/search.md). */
+export type AuthenticateOutcome = Exclude<Outcome, 'duplicate'>;
 
 export const RESULT_CODES: Readonly<{
   enroll: Readonly<Record<EnrollOutcome, ResultCodeEntry>>;
-  authenticate: Readonly<Record<Outcome, ResultCodeEntry>>;
+  authenticate: Readonly<Record<AuthenticateOutcome, ResultCodeEntry>>;
 }> = Object.freeze({
   enroll: Object.freeze({
     /** unconfirmed code; "Enroll User" is the text of the enrol approvals in the official fixtures (there as 1210, DIVA). */
@@ -47,6 +50,8 @@ export const RESULT_CODES: Readonly<{
     spoof: entry('0816', 'Failed Enroll - Spoof Detected', 'rejected', 'unconfirmed'),
     /** unconfirmed. */
     liveness_failed: entry('0815', 'Failed Enroll - Liveness Check Failed', 'rejected', 'unconfirmed'),
+    /** extension: the face is already enrolled under another user_id and the partner's policy rejects duplicates. */
+    duplicate: entry('0818', 'Failed Enroll - Duplicate Face Found', 'rejected', 'extension'),
   }),
   authenticate: Object.freeze({
     /** documented: the callback of an authenticated user on the SmartSelfie Authentication page (PROTOCOL.md §7.2). */
@@ -72,6 +77,7 @@ export function resultCode(kind: JobKind, outcome: Outcome): ResultCodeEntry {
     if (outcome === 'not_matching') throw new Error('An enrolment has no face comparison to fail');
     return RESULT_CODES.enroll[outcome];
   }
+  if (outcome === 'duplicate') throw new Error('Only an enrolment is checked for duplicates');
   return RESULT_CODES.authenticate[outcome];
 }
 

@@ -1,6 +1,7 @@
 /** @file Non-machine outcomes: the final result after human review, and the sandbox's forced results. */
 import { HUMAN_REVIEW_KEY, passedValue } from './actions.js';
 import { machineDecision } from './decide.js';
+import { DUPLICATE_REASON } from './duplicates.js';
 import { ACTION, resultCode, type Outcome } from './result-codes.js';
 import type { Decision, JobKind } from './types.js';
 
@@ -51,6 +52,7 @@ export function humanReviewDecision(kind: JobKind, approved: boolean, reason: st
 
 /** Which rejection a reviewer's "no" means, from what the machine had put under review. */
 function rejectionFor(kind: JobKind, machine: Decision): Outcome {
+  if (kind === 'enroll' && machine.reasons.includes(DUPLICATE_REASON)) return 'duplicate';
   if (machine.reasons.includes('match_near_threshold')) return 'not_matching';
   if (machine.reasons.includes('spoof_near_threshold')) return 'spoof';
   return kind === 'authenticate' ? 'not_matching' : 'liveness_failed';

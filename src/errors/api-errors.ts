@@ -40,6 +40,7 @@ export const API_ERRORS = Object.freeze({
   WEB_TOKEN_INVALID: likeness('2281', 401, 'The web token is not valid', 'Malformed or tampered web token, or one issued to another partner or environment (hosted web integration, docs/web.md).'),
   WEB_TOKEN_EXPIRED: likeness('2282', 401, 'The web token has expired', 'Web token used after its lifetime (`webTokenTtlMs`, default 1 hour).'),
   WEB_TOKEN_USED: likeness('2283', 409, 'The web token has already been used', "The token's job already received its zip (or its `job_id` was used otherwise)."),
+  SEARCH_SELFIE_UNUSABLE: likeness('2284', 422, 'The search selfie has no usable face', 'Face search (`/admin/search`, the portal search page, `likeness search`): the selfie cannot be decoded or no face was found in it (docs/search.md).'),
   PAYLOAD_TOO_LARGE: likeness('2290', 413, 'Request body is too large', 'Body over the configured limit.'),
   NOT_FOUND: likeness('2291', 404, 'Not found', 'Unknown route, job or resource.'),
   RATE_LIMITED: likeness('2292', 429, 'Too many requests', 'Rate limit or queue capacity reached; sent with `Retry-After` (seconds). API limits are per partner and environment (`--rate-limit`).'),

@@ -20,6 +20,7 @@ import { registerOpenApi } from './openapi.js';
 import { sandboxHostRewrite } from './sandbox-host.js';
 import { adminRoutes } from './routes/admin.js';
 import { imageRoutes } from './routes/images.js';
+import { searchRoutes } from './routes/search.js';
 import { smileV1Routes } from './routes/smile-v1.js';
 import { smileV2Routes } from './routes/smile-v2.js';
 import { uploadRoutes } from './routes/uploads.js';
@@ -76,6 +77,8 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
       const base = ENV_PREFIX[environment];
       await app.register(smileV1Routes, { prefix: `${base}/v1`, ctx, environment, links });
       await app.register(adminRoutes, { prefix: `${base}/v1/admin`, ctx, environment });
+      // Searches are audited in the portal's log, so only a node with the portal's storage serves them.
+      if (portal) await app.register(searchRoutes, { prefix: `${base}/v1/admin`, ctx, environment, portal });
       await app.register(smileV2Routes, { prefix: `${base}/v2`, ctx, environment });
     }
     await app.register(uploadRoutes, { prefix: UPLOAD_ROUTE_PREFIX, ctx });

@@ -6,6 +6,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import type { DecisionThresholds } from '../decision/types.js';
 import type { FaceEngine } from '../engine/types.js';
 import type { BlobStore, JobQueue, RecordStore } from '../store/types.js';
+import type { FaceIndexRegistry } from '../search/face-index-registry.js';
 import type { EarlyEngineRuns } from './early-engine-runs.js';
 import type { EngineAdmission } from './engine-admission.js';
 import type { JobMetrics } from './job-metrics.js';
@@ -26,4 +27,6 @@ export interface JobContext {
   /** Every engine run enters here, so synchronous requests and queued jobs share the engine fairly. */
   engineAdmission: EngineAdmission;
   metrics: JobMetrics;
+  /** The partner environments' enrolled faces, in memory, for 1:N search and the duplicate check of enrolments. */
+  faces: FaceIndexRegistry;
 }

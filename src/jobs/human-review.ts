@@ -85,6 +85,8 @@ export async function decideReview(
   const kind = jobKind(job.jobType);
   const decision = humanReviewDecision(kind, approved, trimmed, job.result);
   const result = resultFromDecision(decision, job.result.scores);
+  // The reviewer decided with these in front of them; the final result keeps them.
+  if (job.result.duplicates) result.duplicates = job.result.duplicates;
   const enrollment = kind === 'enroll' && approved ? await enrollmentFor(ctx, job) : undefined;
   const outcome: CompletedJob = { state: 'complete', result, enrollment, callback: callbackFor(job, result) };
 

@@ -7,8 +7,9 @@ import type { JobKind } from '../decision/types.js';
 import { ImageError, matchToReference } from '../engine/index.js';
 import type { SmartSelfieMeasurements } from '../engine/types.js';
 import { isApiError } from '../errors/api-errors.js';
-import type { CompletedJob, JobImage, JobRecord, JobResult } from '../store/types.js';
+import type { CompletedJob, DuplicateCandidate, JobImage, JobRecord, JobResult } from '../store/types.js';
 import type { JobContext } from './context.js';
+import { checkDuplicates } from './duplicate-check.js';
 import { callbackFor } from './result-view.js';
 import { jobKind } from './job-types.js';
 import { resultFromDecision } from './job-result.js';
@@ -58,9 +59,17 @@ async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: 
     throw err;
   }
   logJobStep(ctx.log, 'engine', job, { engine_ms: Math.round(m.elapsedMs), early: Boolean(early), faces: m.selfie.faces, liveness_frames: m.liveness.frames });
-  const decision =
+  let decision =
     job.environment === 'sandbox' && job.options.sandboxResult ? forcedDecision(kind, job.options.sandboxResult) : decide(kind, m, ctx.thresholds);
-  const result = resultFromDecision(decision, scoresOf(m));
+  const scores = scoresOf(m);
+  let duplicates: DuplicateCandidate[] = [];
+  if (kind === 'enroll' && m.selfie.embedding) {
+    const check = await checkDuplicates(ctx, job, m.selfie.embedding, decision);
+    ({ decision, candidates: duplicates } = check);
+    scores.dedup_ms = Math.round(check.elapsedMs * 10) / 10;
+  }
+  const result = resultFromDecision(decision, scores);
+  if (duplicates.length) result.duplicates = duplicates;
   const outcome: CompletedJob = { state: decision.category === 'provisional' ? 'review' : 'complete', result };
   if (kind === 'enroll' && decision.category === 'approved' && m.selfie.embedding) {
     outcome.enrollment = { userId: job.userId, template: m.selfie.embedding, imageKey: selfieImage.blobKey, replace: job.options.allowReenroll };

@@ -16,6 +16,7 @@ export function smileResultOf(job: JobRecord, result: JobResult): SmileResult {
     isMachineResult: result.isMachineResult,
     source: job.options.source === 'v2' ? 'MobileAPI' : undefined,
     timestamp: result.completedAt,
+    duplicateCandidates: result.duplicates?.map((d) => ({ user_id: d.userId, similarity: d.similarity })),
   });
 }
 

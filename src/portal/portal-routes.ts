@@ -13,6 +13,7 @@ import { assetRoutes } from './routes/asset-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { jobsRoutes } from './routes/jobs-routes.js';
 import { reviewRoutes } from './routes/review-routes.js';
+import { searchRoutes } from './routes/search-routes.js';
 import { loadSession, sameToken } from './session.js';
 import { layout } from './views/layout.js';
 
@@ -61,7 +62,7 @@ export const portalRoutes: FastifyPluginAsync<PortalOptions> = async (app, { ctx
     if (rule.public) return;
     const session = await loadSession(portal, req);
     if (!session) {
-      if (req.method === 'GET' && !/\/(images|registered-selfie)\b/.test(req.url)) {
+      if (req.method === 'GET' && !/\/(images|registered-selfie|duplicates)\b/.test(req.url)) {
         return reply.redirect(`${base}/login?${new URLSearchParams({ next: req.url })}`, 303);
       }
       throw apiError('UNAUTHORIZED', 'Log in to continue.');
@@ -87,4 +88,5 @@ export const portalRoutes: FastifyPluginAsync<PortalOptions> = async (app, { ctx
   jobsRoutes(app, deps);
   reviewRoutes(app, deps);
   adminRoutes(app, deps);
+  searchRoutes(app, deps);
 };

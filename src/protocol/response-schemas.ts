@@ -32,6 +32,14 @@ const EXAMPLE_RESULT = {
 };
 const EXAMPLE_SIGNED = { timestamp: '2026-12-02T02:00:01.000Z', signature: 'k3Jc2m3uE2qv7V0Yx1rX5b0k8mJ9p6q4t2w1z0y9x8A=' };
 
+/** An enrolled user and how similar their face is (duplicate candidates, search results). */
+const FACE_MATCH = {
+  type: 'object',
+  required: ['user_id', 'similarity'],
+  properties: { user_id: { type: 'string' }, similarity: { type: 'number', description: 'Cosine similarity, -1 to 1.' } },
+  additionalProperties: false,
+} as const;
+
 /** A job's result: job_status `result`, every `history` entry, and the callback body without its signature. */
 export const smileResultSchema = {
   type: 'object',
@@ -54,6 +62,11 @@ export const smileResultSchema = {
     },
     Source: { type: 'string' },
     timestamp: ISO_TIME,
+    DuplicateCandidates: {
+      type: 'array',
+      description: 'Enrolment only, a Likeness extension: other users whose enrolled face matched at the duplicate threshold, most similar first (docs/search.md). Absent when none matched or the policy is off.',
+      items: FACE_MATCH,
+    },
   },
   additionalProperties: false,
   examples: [EXAMPLE_RESULT],
@@ -257,4 +270,17 @@ export const healthUnavailableSchema = {
   properties: { status: { type: 'string', const: 'unavailable' }, failing: { type: 'array', items: { type: 'string' } } },
   additionalProperties: false,
   examples: [{ status: 'unavailable', failing: ['database'] }],
+} as const;
+
+/** `POST {base}/admin/search`. */
+export const faceSearchResponseSchema = {
+  type: 'object',
+  required: ['results', 'limit', 'min_similarity'],
+  properties: {
+    results: { type: 'array', description: 'Active enrolled users whose face is at least min_similarity to the selfie, most similar first.', items: FACE_MATCH },
+    limit: { type: 'integer' },
+    min_similarity: { type: 'number' },
+  },
+  additionalProperties: false,
+  examples: [{ results: [{ user_id: 'user-7', similarity: 0.7312 }], limit: 10, min_similarity: 0.485 }],
 } as const;

@@ -85,6 +85,13 @@ export interface SmileResult {
   Actions: Actions;
   Source: string;
   timestamp: string;
+  /** Enrolment only (a Likeness extension, docs/search.md): likely duplicates, most similar first. */
+  DuplicateCandidates?: DuplicateCandidateWire[];
+}
+
+export interface DuplicateCandidateWire {
+  user_id: string;
+  similarity: number;
 }
 
 export interface BuildResultInput {
@@ -101,6 +108,7 @@ export interface BuildResultInput {
   source?: string;
   /** When the result was produced; defaults to now. */
   timestamp?: Date | string;
+  duplicateCandidates?: DuplicateCandidateWire[];
 }
 
 function confidenceString(value: number | string): string {
@@ -130,6 +138,7 @@ export function buildResult(input: BuildResultInput): SmileResult {
     Actions: buildActions(input.actions),
     Source: input.source ?? WEB_API_SOURCE,
     timestamp: isoString(input.timestamp),
+    ...(input.duplicateCandidates?.length ? { DuplicateCandidates: input.duplicateCandidates } : {}),
   };
 }
 

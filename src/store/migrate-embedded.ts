@@ -37,7 +37,7 @@ const TABLES: readonly TableCopy[] = [
   { table: 'api_keys', columns: { partner_id: 'keep', environment: 'keep', sealed_key: 'reseal', created_at: 'keep' } },
   {
     table: 'users',
-    columns: { partner_id: 'keep', environment: 'keep', user_id: 'keep', status: 'keep', template: 'rewrapTemplate', image_key: 'keep', enrolled_smile_job_id: 'keep', created_at: 'keep', updated_at: 'keep' },
+    columns: { partner_id: 'keep', environment: 'keep', user_id: 'keep', status: 'keep', template: 'rewrapTemplate', image_key: 'keep', enrolled_smile_job_id: 'keep', created_at: 'keep', updated_at: 'keep', change_seq: 'keep' },
   },
   {
     table: 'jobs',
@@ -61,6 +61,8 @@ const TABLES: readonly TableCopy[] = [
     columns: { id: 'keep', smile_job_id: 'keep', url: 'keep', body: 'keep', state: 'keep', attempts: 'keep', created_at: 'keep', delivered_at: 'keep' },
   },
   { table: 'callback_attempts', columns: { delivery_id: 'keep', attempt: 'keep', at: 'keep', status: 'keep', error: 'keep', duration_ms: 'keep' } },
+  { table: 'template_change_counters', columns: { partner_id: 'keep', environment: 'keep', seq: 'keep' } },
+  { table: 'dedup_policies', columns: { partner_id: 'keep', environment: 'keep', policy: 'keep', updated_at: 'keep' } },
   { table: 'portal_accounts', identity: 'id', columns: { id: 'keep', partner_id: 'keep', email: 'keep', role: 'keep', password_hash: 'keep', created_at: 'keep' } },
   {
     table: 'portal_audit',

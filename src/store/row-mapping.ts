@@ -2,7 +2,7 @@
  * @file Record rows to domain objects, shared by the SQLite and PostgreSQL record stores: both tables have the same
  * columns; only JSON columns differ (SQLite returns text, pg returns parsed values), so each backend passes its reader.
  */
-import type { Environment, JobRecord, StoredUser, TaskKind, WorkStats } from './types.js';
+import type { Environment, JobRecord, StoredUser, TaskKind, TemplateChange, WorkStats } from './types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -21,6 +21,11 @@ export function userFromRow(r: Row): StoredUser {
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };
+}
+
+/** A users row read for the face index: only an active user's template is searchable. */
+export function templateChangeFromRow(r: Row): TemplateChange<Buffer> {
+  return { userId: r.user_id as string, seq: Number(r.change_seq), template: r.status === 'active' && r.template instanceof Buffer ? r.template : null };
 }
 
 export function jobFromRow(r: Row, readJson: JsonColumnReader): JobRecord {

@@ -8,6 +8,7 @@ import type { Envelope } from './envelope.js';
 import type {
   CallbackAttempt,
   CompletedJob,
+  DedupPolicy,
   EnrolledUser,
   Environment,
   ExpiredImage,
@@ -16,6 +17,7 @@ import type {
   RecordBackend,
   RecordStore,
   StoredUser,
+  TemplateScope,
 } from './types.js';
 
 /** The envelope context of a template: a sealed template copied to another user's row does not open. */
@@ -73,6 +75,23 @@ export class SealingRecordStore implements RecordStore {
   async getUser(partnerId: string, environment: Environment, userId: string) {
     const user = await this.inner.getUser(partnerId, environment, userId);
     return user && this.openUser(user);
+  }
+
+  async listTemplateChanges(partnerId: string, environment: Environment, afterSeq: number, limit: number) {
+    const changes = await this.inner.listTemplateChanges(partnerId, environment, afterSeq, limit);
+    return changes.map((c) => ({ ...c, template: c.template && toTemplate(this.envelope.decrypt(c.template, templateContext(partnerId, environment, c.userId))) }));
+  }
+
+  onTemplatesChanged(listener: (scope: TemplateScope | null) => void) {
+    return this.inner.onTemplatesChanged(listener);
+  }
+
+  getDedupPolicy(partnerId: string, environment: Environment) {
+    return this.inner.getDedupPolicy(partnerId, environment);
+  }
+
+  setDedupPolicy(partnerId: string, environment: Environment, policy: DedupPolicy) {
+    return this.inner.setDedupPolicy(partnerId, environment, policy);
   }
 
   async listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }) {

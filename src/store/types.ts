@@ -10,6 +10,29 @@ export type Environment = 'sandbox' | 'production';
 export const ENVIRONMENTS: readonly Environment[] = ['sandbox', 'production'];
 
 export type UserStatus = 'active' | 'disabled' | 'deleted';
+
+/** What an enrolment does about a face already enrolled under another user_id (docs/search.md). */
+export type DedupPolicy = 'off' | 'flag' | 'review' | 'reject';
+export const DEDUP_POLICIES: readonly DedupPolicy[] = ['off', 'flag', 'review', 'reject'];
+export const DEFAULT_DEDUP_POLICY: DedupPolicy = 'flag';
+
+/**
+ * One user's searchable state after a change, in change order: `seq` grows with every enrolment, re-enrolment,
+ * deactivation, reactivation and deletion in a partner environment, and a change with a higher seq is never
+ * committed before one with a lower seq, so "every change after seq N" misses nothing.
+ */
+/** `T` as in EnrolledUser: a backend returns the template sealed. */
+export interface TemplateChange<T = Float32Array> {
+  userId: string;
+  seq: number;
+  /** The template of an active user; null when the user is disabled or deleted (not searchable). */
+  template: T | null;
+}
+
+export interface TemplateScope {
+  partnerId: string;
+  environment: Environment;
+}
 export type JobState = 'awaiting_upload' | 'queued' | 'processing' | 'review' | 'complete';
 export type ImageRole = 'selfie' | 'liveness';
 
@@ -60,6 +83,13 @@ export interface JobResult {
   /** Engine figures behind the decision (no images, no templates). */
   scores: Record<string, number | boolean | string | null>;
   completedAt: string;
+  /** Enrolment: other users whose face matched at the duplicate threshold (docs/search.md); absent when none. */
+  duplicates?: DuplicateCandidate[];
+}
+
+export interface DuplicateCandidate {
+  userId: string;
+  similarity: number;
 }
 
 export interface JobRecord {
@@ -197,6 +227,17 @@ export interface RecordStore {
   /** Marks the user deleted, drops the template and returns the blob keys the caller must remove. */
   deleteUser(partnerId: string, environment: Environment, userId: string): Promise<string[] | null>;
 
+  // 1:N search: the changes the in-memory face index follows (src/search).
+  /** Users changed after `afterSeq` (-1: every user), oldest change first, at most `limit`. */
+  listTemplateChanges(partnerId: string, environment: Environment, afterSeq: number, limit: number): Promise<TemplateChange[]>;
+  /**
+   * Calls `listener` after any process sharing this store commits a template change, with its scope; with null when
+   * notifications may have been missed (a lost database connection), so the listener catches up everywhere.
+   */
+  onTemplatesChanged(listener: (scope: TemplateScope | null) => void): () => void;
+  getDedupPolicy(partnerId: string, environment: Environment): Promise<DedupPolicy>;
+  setDedupPolicy(partnerId: string, environment: Environment, policy: DedupPolicy): Promise<void>;
+
   // Jobs.
   /** @throws DuplicateJobError when (partner, environment, job_id) exists. */
   createJob(job: NewJob): Promise<CreatedJob>;
@@ -251,12 +292,13 @@ export type StoredUser = EnrolledUser<Buffer>;
 
 /** What a backend implements: RecordStore with the API keys and templates sealed. */
 export interface RecordBackend
-  extends Omit<RecordStore, 'createPartner' | 'getApiKey' | 'rotateApiKey' | 'getUser' | 'listUsers' | 'completeJob' | 'completeReview'> {
+  extends Omit<RecordStore, 'createPartner' | 'getApiKey' | 'rotateApiKey' | 'getUser' | 'listUsers' | 'completeJob' | 'completeReview' | 'listTemplateChanges'> {
   createPartner(name: string, keys: SealedKeys): Promise<Partner>;
   getSealedApiKey(partnerId: string, environment: Environment): Promise<Buffer | null>;
   rotateSealedApiKey(partnerId: string, environment: Environment, sealed: Buffer): Promise<void>;
   getUser(partnerId: string, environment: Environment, userId: string): Promise<StoredUser | null>;
   listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<StoredUser[]>;
+  listTemplateChanges(partnerId: string, environment: Environment, afterSeq: number, limit: number): Promise<TemplateChange<Buffer>[]>;
   completeJob(smileJobId: number, outcome: CompletedJob<Buffer>, taskId: string | null): Promise<void>;
   completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob<Buffer>): Promise<boolean>;
   /**

@@ -1,7 +1,7 @@
 /** @file The decision table: outcomes, codes, Actions, the provisional band, confidence, human review and sandbox. */
 import { describe, expect, it } from 'vitest';
 import {
-  ACTION_KEYS, DEFAULT_THRESHOLDS, RESULT_CODES, decide, forcedDecision, humanReviewDecision, passProbability, verdict,
+  ACTION_KEYS, DEFAULT_THRESHOLDS, DUPLICATE_REASON, RESULT_CODES, decide, duplicateDecision, forcedDecision, humanReviewDecision, passProbability, verdict,
 } from '../../src/decision/index.js';
 import { DEFAULT_MATCH_THRESHOLD, MATCH_THRESHOLD_FMR_1E3, MATCH_THRESHOLD_FMR_1E5 } from '../../src/engine/settings.js';
 import type { SmartSelfieMeasurements } from '../../src/engine/types.js';
@@ -162,5 +162,24 @@ describe('forcedDecision', () => {
     expect(forcedDecision('authenticate', 'provisional').actions.Selfie_To_Registered_Selfie_Compare).toBe('Under Review');
     expect(forcedDecision('authenticate', 'rejected')).toMatchObject({ category: 'rejected', resultCode: RESULT_CODES.authenticate.not_matching.code, jobSuccess: false });
     expect(forcedDecision('enroll', 'rejected').actions.Register_Selfie).toBe('Rejected');
+  });
+});
+
+describe('duplicateDecision', () => {
+  it('review holds an enrolment for a person (0814); a reviewer\'s no is the duplicate code, a yes registers', () => {
+    const held = duplicateDecision(decide('enroll', measurements()), 'review');
+    expect(held).toMatchObject({ category: 'provisional', resultCode: RESULT_CODES.enroll.provisional.code, isFinalResult: false, jobSuccess: true, reasons: [DUPLICATE_REASON] });
+    expect(held.actions).toMatchObject({ Register_Selfie: 'Under Review', Liveness_Check: 'Passed' });
+    expect(humanReviewDecision('enroll', false, 'same face as user-7', held)).toMatchObject({ category: 'rejected', resultCode: RESULT_CODES.enroll.duplicate.code });
+    expect(humanReviewDecision('enroll', true, 'twins, checked', held)).toMatchObject({ category: 'approved', resultCode: RESULT_CODES.enroll.approved.code });
+  });
+
+  it('reject fails the enrolment with 0818; a machine rejection stays as it was', () => {
+    expect(duplicateDecision(decide('enroll', measurements()), 'reject')).toMatchObject({
+      category: 'rejected', resultCode: RESULT_CODES.enroll.duplicate.code, jobSuccess: false, isFinalResult: true, actions: { Register_Selfie: 'Rejected' },
+    });
+    const spoof = decide('enroll', measurements({ spoof: 0.01 }));
+    expect(duplicateDecision(spoof, 'reject')).toBe(spoof);
+    expect(() => humanReviewDecision('authenticate', false, 'x', { ...decide('authenticate', measurements()), reasons: [DUPLICATE_REASON] })).not.toThrow();
   });
 });

@@ -121,6 +121,8 @@ const TRIGGERS: Record<ApiErrorName, () => Promise<Emitted>> = {
     return fromJson(await prepUpload(ts, { userId: p.user_id, jobId: p.job_id, jobType: 4 }));
   },
   NO_ZIP_RECEIVED: async () => fromJson(await putZip((await prepared()).uploadUrl, Buffer.alloc(0))),
+  // A valid image without a face: nothing to search for.
+  SEARCH_SELFIE_UNUSABLE: async () => fromJson(await admin('/search', { selfie: (await syntheticSelfie()).toString('base64') })),
   PAYLOAD_TOO_LARGE: async () => fromJson(await putZip((await prepared(tight)).uploadUrl, Buffer.alloc(80 * 1024, 1))),
   NOT_FOUND: async () => fromJson(await postJson(`${ts.baseUrl}/no-such-endpoint`, {})),
   RATE_LIMITED: async () => {

@@ -56,7 +56,7 @@ describe('/openapi.json', () => {
     const expected = ['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /metrics', 'PUT /uploads/{token}', 'GET /images/{smileJobId}/{role}/{index}'];
     for (const base of ['', '/sandbox']) {
       for (const p of ['upload', 'job_status', 'token', 'auth_smile']) expected.push(`POST ${base}/v1/${p}`);
-      for (const p of ['users/list', 'users/deactivate', 'users/reactivate', 'users/delete', 'keys/rotate', 'callbacks/replay', 'callbacks/list']) expected.push(`POST ${base}/v1/admin/${p}`);
+      for (const p of ['users/list', 'users/deactivate', 'users/reactivate', 'users/delete', 'keys/rotate', 'callbacks/replay', 'callbacks/list', 'search']) expected.push(`POST ${base}/v1/admin/${p}`);
       for (const p of ['smart-selfie-enroll', 'smart-selfie-authentication']) expected.push(`POST ${base}/v2/${p}`);
     }
     expect(listed.sort()).toEqual(expected.sort());

@@ -179,6 +179,49 @@ describe.each(BACKENDS)('%s backend', (backend) => {
     });
   });
 
+  describe('template changes (the face index follows them) and the duplicate policy', () => {
+    const enrol = async (userId: string, template: number[], environment: 'production' | 'sandbox' = 'production') => {
+      const job = await s.records.createJob(newJob('001', `j-${userId}-${environment}`, { userId, environment }));
+      await s.records.completeJob(job.smileJobId, { state: 'complete', result: approved(), enrollment: { userId, template: new Float32Array(template), imageKey: `k-${userId}`, replace: false } }, null);
+    };
+    const changes = async (afterSeq: number, limit = 100) =>
+      (await s.records.listTemplateChanges('001', 'production', afterSeq, limit)).map((c) => [c.userId, c.seq, c.template && Array.from(c.template)]);
+
+    it('numbers every enrolment, status change and deletion of an environment in order; only active users carry a template', async () => {
+      await s.records.createPartner('A', { sandbox: 's', production: 'p' });
+      const heard: unknown[] = [];
+      const stop = s.records.onTemplatesChanged((scope) => heard.push(scope));
+      await enrol('u1', [0.6, 0.8]);
+      await enrol('u2', [1, 0]);
+      await enrol('u3', [0, 1], 'sandbox');
+      expect(await changes(0)).toEqual([['u1', 1, [0.6000000238418579, 0.800000011920929]], ['u2', 2, [1, 0]]]);
+      expect(await changes(0, 1)).toEqual([['u1', 1, [0.6000000238418579, 0.800000011920929]]]);
+      expect(await s.records.setUserStatus('001', 'production', 'u1', 'disabled')).toBe(true);
+      expect(await changes(2)).toEqual([['u1', 3, null]]);
+      await s.records.setUserStatus('001', 'production', 'u1', 'active');
+      await s.records.deleteUser('001', 'production', 'u2');
+      expect(await changes(3)).toEqual([['u1', 4, [0.6000000238418579, 0.800000011920929]], ['u2', 5, null]]);
+      expect((await s.records.listTemplateChanges('001', 'sandbox', 0, 100)).map((c) => [c.userId, c.seq])).toEqual([['u3', 1]]);
+      // Re-enrolment is a change too.
+      await enrol('u1-again', [1, 0]);
+      expect((await changes(5)).map((c) => c[0])).toEqual(['u1-again']);
+      // Every node hears of each committed change, with its scope (PostgreSQL: NOTIFY, delivered on commit).
+      for (let i = 0; i < 100 && heard.length < 7; i++) await new Promise((r) => setTimeout(r, 20));
+      stop();
+      expect(heard).toContainEqual({ partnerId: '001', environment: 'sandbox' });
+      expect(heard.filter((h) => JSON.stringify(h) === JSON.stringify({ partnerId: '001', environment: 'production' })).length).toBeGreaterThanOrEqual(6);
+    });
+
+    it('keeps the duplicate policy per partner environment, flag by default', async () => {
+      await s.records.createPartner('A', { sandbox: 's', production: 'p' });
+      expect(await s.records.getDedupPolicy('001', 'production')).toBe('flag');
+      await s.records.setDedupPolicy('001', 'production', 'reject');
+      await s.records.setDedupPolicy('001', 'production', 'review');
+      expect(await s.records.getDedupPolicy('001', 'production')).toBe('review');
+      expect(await s.records.getDedupPolicy('001', 'sandbox')).toBe('flag');
+    });
+  });
+
   describe('durable queue', () => {
     it('a callback task carries its destination, and a claim passes over the destinations it is told to skip', async () => {
       const job = await s.records.createJob(newJob('001', 'j1'));

@@ -2,13 +2,13 @@
  * @file `likeness partner create|list|config`: partners, their first API keys and the mobile SDKs' smile_config.json,
  * straight in the data directory.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ENV_PREFIX } from '../../http/server.js';
 import { createPartnerWithKeys, type PartnerWithKeys } from '../../jobs/api-keys.js';
 import { sdkBaseUrls, smileConfigFile } from '../../jobs/sdk-config.js';
 import { DEFAULTS } from '../../config/server-config.js';
 import { MAX_RETENTION_DAYS } from '../../jobs/image-retention.js';
-import { ENVIRONMENTS, type Environment, type RecordStore } from '../../store/types.js';
+import { DEDUP_POLICIES, ENVIRONMENTS, type DedupPolicy, type Environment, type RecordStore } from '../../store/types.js';
 import { action, output, parseEnvironment, parseNonNegativeInt } from '../cli-support.js';
 import { addStorageOptions, withStorage, type StorageFlags } from '../storage-options.js';
 import { serverOrigin, serverSandboxUrl, sidServerUrl } from '../server-address.js';
@@ -103,6 +103,21 @@ export function partnerCommand(): Command {
         );
       }),
     );
+  addStorageOptions(cmd.command('dedup').description("show or set what an enrolment does when the face is already enrolled under another user_id (docs/search.md)"))
+    .requiredOption('--partner <id>', 'partner ID')
+    .requiredOption('--env <environment>', 'sandbox or production', parseEnvironment)
+    .option('--policy <policy>', `${DEDUP_POLICIES.join(', ')} (flag: record likely duplicates; review: hold for a person, 0814; reject: fail the enrolment)`, parsePolicy)
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: StorageFlags & { partner: string; env: Environment; policy?: DedupPolicy; json?: boolean }) => {
+        const policy = await withStorage(opts, async ({ records }) => {
+          if (!(await records.getPartner(opts.partner))) throw new InvalidArgumentError(`no partner ${opts.partner}`);
+          if (opts.policy) await records.setDedupPolicy(opts.partner, opts.env, opts.policy);
+          return records.getDedupPolicy(opts.partner, opts.env);
+        });
+        output(opts.json, { partner_id: opts.partner, environment: opts.env, policy }, () => `Duplicate enrolments of partner ${opts.partner} (${opts.env}): ${policy}`);
+      }),
+    );
   return cmd;
 }
 
@@ -111,4 +126,9 @@ async function choosePartner(records: RecordStore, given: string | undefined): P
   const partners = await records.listPartners();
   if (partners.length === 1) return partners[0]!.partnerId;
   throw new Error(partners.length ? `several partners (${partners.map((p) => p.partnerId).join(', ')}): choose one with --partner` : 'no partner yet: `likeness partner create`');
+}
+
+function parsePolicy(value: string): DedupPolicy {
+  if (!(DEDUP_POLICIES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${DEDUP_POLICIES.join(', ')}`);
+  return value as DedupPolicy;
 }

@@ -109,6 +109,16 @@ export function jobsRoutes(app: FastifyInstance, deps: PortalDeps): void {
     return sendImage(reply, data);
   });
 
+  // Only users the job's result names, in the job's own partner environment: a job page shows them side by side.
+  app.get<{ Params: { id: string; n: string } }>('/jobs/:id/duplicates/:n', async (req, reply) => {
+    const job = await ownJob(sessionOf(req).account.partnerId, req.params.id);
+    const candidate = job.result?.duplicates?.[Number(req.params.n)];
+    const user = candidate ? await ctx.store.getUser(job.partnerId, job.environment, candidate.userId) : null;
+    const data = user?.imageKey ? await ctx.blobs.get(user.imageKey) : null;
+    if (!data) throw apiError('NOT_FOUND', 'This user has no registered selfie on file (deleted since?)');
+    return sendImage(reply, data);
+  });
+
   app.post<{ Params: { id: string } }>('/jobs/:id/replay', ADMIN_ROUTE, async (req, reply) => {
     const session = sessionOf(req);
     const job = await ownJob(session.account.partnerId, req.params.id);

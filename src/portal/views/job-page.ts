@@ -18,6 +18,8 @@ export interface JobView {
 
 export const imageUrl = (base: string, smileJobId: number, img: JobImage): string => `${base}/images/${smileJobId}/${img.role}/${img.index}`;
 export const registeredUrl = (base: string, smileJobId: number): string => `${base}/jobs/${smileJobId}/registered-selfie`;
+/** The registered selfie of the job's n-th likely duplicate (JobResult.duplicates). */
+export const duplicateUrl = (base: string, smileJobId: number, n: number): string => `${base}/jobs/${smileJobId}/duplicates/${n}`;
 
 /** The selfie, the registered selfie beside it, then the liveness frames. */
 export function imageGallery(base: string, v: Pick<JobView, 'job' | 'images' | 'registered'>): SafeHtml {
@@ -37,6 +39,10 @@ export function imageGallery(base: string, v: Pick<JobView, 'job' | 'images' | '
             }<figcaption>Registered selfie of ${v.job.userId}</figcaption></figure>`
           : ''
       }
+      ${(v.job.result?.duplicates ?? []).map(
+        (d, n) => html`<figure><img src="${duplicateUrl(base, id, n)}" alt="Registered selfie of user ${d.userId}">
+          <figcaption>Already enrolled as ${d.userId} (similarity ${d.similarity.toFixed(4)})</figcaption></figure>`,
+      )}
     </div>
     <h3>Liveness frames (${frames.length})</h3>
     ${
@@ -56,6 +62,7 @@ export function resultDetails(job: JobRecord): SafeHtml {
       <dt>Final result</dt><dd>${r.isFinalResult ? 'yes' : 'no'}</dd>
       <dt>Machine result</dt><dd>${r.isMachineResult ? 'yes' : 'no (human review)'}</dd>
       <dt>Reasons</dt><dd>${r.reasons.length ? r.reasons.join(', ') : '—'}</dd>
+      ${r.duplicates ? html`<dt>Likely duplicates</dt><dd>${r.duplicates.map((d) => `${d.userId} (${d.similarity.toFixed(4)})`).join(', ')}</dd>` : ''}
       <dt>Completed</dt><dd>${fmtTime(r.completedAt)}</dd>
     </dl>
     <div class="two-col">

@@ -11,7 +11,7 @@ export interface Chrome {
   title: string;
   session: PortalSession | null;
   /** Which navigation entry is current. */
-  section?: 'jobs' | 'review' | 'users' | 'keys' | 'audit';
+  section?: 'jobs' | 'review' | 'users' | 'search' | 'keys' | 'audit';
   /** A status message announced to screen readers (after a redirect). */
   notice?: string | null;
   error?: string | null;
@@ -21,6 +21,7 @@ const NAV: { section: NonNullable<Chrome['section']>; label: string; path: strin
   { section: 'jobs', label: 'Jobs', path: '/jobs', admin: false },
   { section: 'review', label: 'Review queue', path: '/review', admin: false },
   { section: 'users', label: 'Users', path: '/users', admin: true },
+  { section: 'search', label: 'Face search', path: '/search', admin: true },
   { section: 'keys', label: 'API keys', path: '/keys', admin: true },
   { section: 'audit', label: 'Audit log', path: '/audit', admin: true },
 ];

@@ -162,4 +162,31 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE job_images ADD COLUMN purge_lease_until timestamptz;
     `,
   },
+  {
+    version: 3,
+    why: '1:N face search: a per-environment change sequence on users (the in-memory face index catches up by it) and the duplicate-enrolment policy (SQLite migration 4).',
+    sql: `
+      ALTER TABLE users ADD COLUMN change_seq bigint NOT NULL DEFAULT 0;
+      CREATE INDEX users_changes ON users (partner_id, environment, change_seq);
+      -- One row per partner environment, locked by each change until it commits: changes commit in seq order.
+      CREATE TABLE template_change_counters (
+        partner_id text NOT NULL,
+        environment text NOT NULL,
+        seq bigint NOT NULL,
+        PRIMARY KEY (partner_id, environment)
+      );
+      -- Users enrolled before this migration are numbered in enrolment order, each scope's counter continuing after them.
+      UPDATE users SET change_seq = r.n FROM (
+        SELECT partner_id, environment, user_id, row_number() OVER (PARTITION BY partner_id, environment ORDER BY created_at, user_id) AS n FROM users
+      ) AS r WHERE users.partner_id = r.partner_id AND users.environment = r.environment AND users.user_id = r.user_id;
+      INSERT INTO template_change_counters (partner_id, environment, seq) SELECT partner_id, environment, max(change_seq) FROM users GROUP BY partner_id, environment;
+      CREATE TABLE dedup_policies (
+        partner_id text NOT NULL REFERENCES partners(partner_id),
+        environment text NOT NULL CHECK (environment IN ('sandbox','production')),
+        policy text NOT NULL CHECK (policy IN ('off','flag','review','reject')),
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (partner_id, environment)
+      );
+    `,
+  },
 ];

@@ -8,6 +8,8 @@ export interface Plan {
 }
 
 const WORK_CHANNEL = 'likeness_work';
+/** Payload `<partner_id>/<environment>` of a committed template change. */
+const TEMPLATE_CHANNEL = 'likeness_templates';
 
 const sql = {
   // Partners and keys.
@@ -30,6 +32,17 @@ const sql = {
     (SELECT smile_job_id FROM jobs WHERE partner_id = $1 AND environment = $2 AND user_id = $3)`,
   markUserDeleted: `UPDATE users SET status = 'deleted', template = NULL, image_key = NULL, updated_at = $1
     WHERE partner_id = $2 AND environment = $3 AND user_id = $4`,
+  // Template changes: the counter row stays locked until the change commits, so changes commit in seq order.
+  recordTemplateChange: `WITH bump AS (
+      INSERT INTO template_change_counters (partner_id, environment, seq) VALUES ($1, $2, 1)
+      ON CONFLICT (partner_id, environment) DO UPDATE SET seq = template_change_counters.seq + 1 RETURNING seq)
+    UPDATE users SET change_seq = (SELECT seq FROM bump) WHERE partner_id = $1 AND environment = $2 AND user_id = $3`,
+  notifyTemplateChange: `SELECT pg_notify('${TEMPLATE_CHANNEL}', $1)`,
+  listTemplateChanges: `SELECT user_id, change_seq, status, template FROM users
+    WHERE partner_id = $1 AND environment = $2 AND change_seq > $3 ORDER BY change_seq, user_id LIMIT $4`,
+  getDedupPolicy: `SELECT policy FROM dedup_policies WHERE partner_id = $1 AND environment = $2`,
+  setDedupPolicy: `INSERT INTO dedup_policies (partner_id, environment, policy, updated_at) VALUES ($1, $2, $3, now())
+    ON CONFLICT (partner_id, environment) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at`,
   upsertEnrollment: `INSERT INTO users (partner_id, environment, user_id, status, template, image_key, enrolled_smile_job_id, created_at, updated_at)
     VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $7)
     ON CONFLICT (partner_id, environment, user_id) DO UPDATE SET
@@ -170,4 +183,4 @@ export const PLANS: Readonly<Record<PlanName, Plan>> = Object.freeze(
   Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, { name, text }])) as Record<PlanName, Plan>,
 );
 
-export { WORK_CHANNEL };
+export { TEMPLATE_CHANNEL, WORK_CHANNEL };

@@ -5,7 +5,8 @@
 import type { PortalStore } from '../portal-types.js';
 import type { JobQueue, RecordBackend } from '../types.js';
 import { PG_MIGRATIONS } from './migrations.js';
-import { PLANS } from './plans.js';
+import { PgListener } from './pg-listener.js';
+import { PLANS, TEMPLATE_CHANNEL, WORK_CHANNEL } from './plans.js';
 import { PostgresDb } from './postgres-db.js';
 import { PostgresPortalStore } from './postgres-portal-store.js';
 import { PostgresRecordStore } from './postgres-record-store.js';
@@ -63,11 +64,12 @@ export async function openPostgresBackend(url: string): Promise<PostgresBackend>
     await db.close();
     throw new Error(`could not open the database ${new URL(url).host}${new URL(url).pathname}: ${(err as Error).message}`);
   }
-  const queue = new PostgresTaskQueue(db);
+  const listener = new PgListener(url, [WORK_CHANNEL, TEMPLATE_CHANNEL]);
+  const queue = new PostgresTaskQueue(db, listener);
   const where = `${new URL(url).host}${new URL(url).pathname}`;
   return {
     db,
-    records: new PostgresRecordStore(db),
+    records: new PostgresRecordStore(db, listener),
     portal: new PostgresPortalStore(db),
     queue,
     problem: async () => {
@@ -79,7 +81,7 @@ export async function openPostgresBackend(url: string): Promise<PostgresBackend>
       }
     },
     close: async () => {
-      await queue.close();
+      await listener.close();
       await db.close();
     },
   };

@@ -5,11 +5,13 @@
  */
 import type pg from 'pg';
 import {
+  DEFAULT_DEDUP_POLICY,
   DuplicateJobError,
   type CallbackAttempt,
   type CallbackDelivery,
   type CompletedJob,
   type CreatedJob,
+  type DedupPolicy,
   type Environment,
   type ExpiredImage,
   type JobImage,
@@ -22,13 +24,16 @@ import {
   type StoredUser,
   type Task,
   type TaskKind,
+  type TemplateChange,
+  type TemplateScope,
   type WorkStats,
 } from '../types.js';
 import { destinationKey } from '../../net/destination-key.js';
-import { jobFromRow as mapJobRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
+import { jobFromRow as mapJobRow, templateChangeFromRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
 import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
 import { templateContext } from '../sealing-record-store.js';
-import { PLANS } from './plans.js';
+import type { PgListener } from './pg-listener.js';
+import { PLANS, TEMPLATE_CHANNEL } from './plans.js';
 import { violates, type PostgresDb, type Queryable } from './postgres-db.js';
 
 const now = (): string => new Date().toISOString();
@@ -37,8 +42,19 @@ const partnerFromRow = (r: Row): Partner => ({ partnerId: r.partner_id as string
 
 export const jobFromRow = (r: Row): JobRecord => mapJobRow(r, (v) => v);
 
+/** The NOTIFY payload of a template change, and back. */
+const scopePayload = (s: TemplateScope): string => `${s.partnerId}/${s.environment}`;
+function scopeOf(payload: string): TemplateScope | null {
+  const slash = payload.lastIndexOf('/');
+  const environment = payload.slice(slash + 1);
+  return slash > 0 && (environment === 'sandbox' || environment === 'production') ? { partnerId: payload.slice(0, slash), environment } : null;
+}
+
 export class PostgresRecordStore implements RecordBackend {
-  constructor(private readonly db: PostgresDb) {}
+  constructor(
+    private readonly db: PostgresDb,
+    private readonly listener: PgListener,
+  ) {}
 
   async createPartner(name: string, keys: SealedKeys): Promise<Partner> {
     return this.db.transaction(async (c) => {
@@ -81,7 +97,37 @@ export class PostgresRecordStore implements RecordBackend {
   }
 
   async setUserStatus(partnerId: string, environment: Environment, userId: string, status: 'active' | 'disabled'): Promise<boolean> {
-    return (await this.db.run(PLANS.setUserStatus, [status, now(), partnerId, environment, userId])).rowCount === 1;
+    return this.db.transaction(async (c) => {
+      if ((await this.db.run(PLANS.setUserStatus, [status, now(), partnerId, environment, userId], c)).rowCount !== 1) return false;
+      await this.recordTemplateChange(c, { partnerId, environment }, userId);
+      return true;
+    });
+  }
+
+  /**
+   * Stamps the user's row (already written, so locked, by this transaction) with the next change number of its
+   * environment, and notifies every node on commit.
+   */
+  private async recordTemplateChange(c: Queryable, scope: TemplateScope, userId: string): Promise<void> {
+    await this.db.run(PLANS.recordTemplateChange, [scope.partnerId, scope.environment, userId], c);
+    await this.db.run(PLANS.notifyTemplateChange, [scopePayload(scope)], c);
+  }
+
+  async listTemplateChanges(partnerId: string, environment: Environment, afterSeq: number, limit: number): Promise<TemplateChange<Buffer>[]> {
+    return (await this.db.run(PLANS.listTemplateChanges, [partnerId, environment, afterSeq, limit])).rows.map(templateChangeFromRow);
+  }
+
+  onTemplatesChanged(listener: (scope: TemplateScope | null) => void): () => void {
+    return this.listener.subscribe(TEMPLATE_CHANNEL, (payload) => listener(payload === null ? null : scopeOf(payload)));
+  }
+
+  async getDedupPolicy(partnerId: string, environment: Environment): Promise<DedupPolicy> {
+    const { rows } = await this.db.run<{ policy: DedupPolicy }>(PLANS.getDedupPolicy, [partnerId, environment]);
+    return rows[0]?.policy ?? DEFAULT_DEDUP_POLICY;
+  }
+
+  async setDedupPolicy(partnerId: string, environment: Environment, policy: DedupPolicy): Promise<void> {
+    await this.db.run(PLANS.setDedupPolicy, [partnerId, environment, policy]);
   }
 
   async deleteUser(partnerId: string, environment: Environment, userId: string): Promise<string[] | null> {
@@ -94,6 +140,7 @@ export class PostgresRecordStore implements RecordBackend {
       if (user.image_key) keys.push(user.image_key as string);
       await this.db.run(PLANS.deleteUserJobImages, [partnerId, environment, userId], c);
       await this.db.run(PLANS.markUserDeleted, [now(), partnerId, environment, userId], c);
+      await this.recordTemplateChange(c, { partnerId, environment }, userId);
       return [...new Set(keys)];
     });
   }
@@ -207,6 +254,7 @@ export class PostgresRecordStore implements RecordBackend {
     const e = outcome.enrollment;
     if (e) {
       await this.db.run(PLANS.upsertEnrollment, [job.partner_id, job.environment, e.userId, e.template, e.imageKey, smileJobId, ts], c);
+      await this.recordTemplateChange(c, { partnerId: job.partner_id as string, environment: job.environment as Environment }, e.userId);
     }
     if (outcome.callback) await this.insertDelivery(c, smileJobId, outcome.callback.url, outcome.callback.body);
   }

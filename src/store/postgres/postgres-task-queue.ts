@@ -1,24 +1,19 @@
 /**
  * @file The cluster task queue: the `tasks` table claimed with SELECT … FOR UPDATE SKIP LOCKED under a lease, and
- * LISTEN/NOTIFY to wake idle workers on every node as soon as a task is committed. A dedicated connection listens
- * and reconnects by itself after a database restart; the workers' polling covers any notification missed meanwhile.
+ * LISTEN/NOTIFY to wake idle workers on every node as soon as a task is committed (PgListener; after it reconnects,
+ * the wake-up it sends covers tasks committed while nobody listened, and the workers' polling covers the rest).
  */
-import pg from 'pg';
 import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
 import type { JobQueue, Task, TaskKind } from '../types.js';
-import { WorkSignal } from '../work-signal.js';
+import type { PgListener } from './pg-listener.js';
 import { PLANS, WORK_CHANNEL } from './plans.js';
 import type { PostgresDb } from './postgres-db.js';
 
-const RECONNECT_MS = 1000;
-
 export class PostgresTaskQueue implements JobQueue {
-  private readonly signal = new WorkSignal();
-  private listener: pg.Client | null = null;
-  private reconnect: NodeJS.Timeout | null = null;
-  private closed = false;
-
-  constructor(private readonly db: PostgresDb) {}
+  constructor(
+    private readonly db: PostgresDb,
+    private readonly listener: PgListener,
+  ) {}
 
   async claim(kinds: TaskKind[], leaseMs: number, skipDestinations: readonly string[] = []): Promise<Task | null> {
     const { rows } = await this.db.run(PLANS.claimTask, [kinds, leaseMs, skipDestinations]);
@@ -48,39 +43,6 @@ export class PostgresTaskQueue implements JobQueue {
   }
 
   onWork(listener: () => void): () => void {
-    const unsubscribe = this.signal.subscribe(listener);
-    if (!this.listener && !this.reconnect) void this.listen();
-    return unsubscribe;
-  }
-
-  private async listen(): Promise<void> {
-    if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.db.connectionString });
-    this.listener = client;
-    const retry = () => {
-      if (this.listener !== client) return;
-      this.listener = null;
-      client.end().catch(() => {});
-      if (!this.closed) this.reconnect = setTimeout(() => ((this.reconnect = null), void this.listen()), RECONNECT_MS);
-      // Tasks may have been committed while nobody listened.
-      this.signal.fire();
-    };
-    client.on('error', retry);
-    client.on('end', retry);
-    client.on('notification', () => this.signal.fire());
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${WORK_CHANNEL}`);
-    } catch {
-      retry();
-    }
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.reconnect) clearTimeout(this.reconnect);
-    const client = this.listener;
-    this.listener = null;
-    await client?.end().catch(() => {});
+    return this.listener.subscribe(WORK_CHANNEL, () => listener());
   }
 }

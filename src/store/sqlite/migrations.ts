@@ -166,4 +166,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE job_images ADD COLUMN purge_lease_until INTEGER;
     `,
   },
+  {
+    version: 4,
+    why: '1:N face search: a per-environment change sequence on users (the in-memory face index catches up by it) and the duplicate-enrolment policy.',
+    sql: `
+      ALTER TABLE users ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX users_changes ON users (partner_id, environment, change_seq);
+      CREATE TABLE template_change_counters (
+        partner_id TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (partner_id, environment)
+      );
+      -- Users enrolled before this migration are numbered in enrolment order, each scope's counter continuing after them.
+      UPDATE users SET change_seq = r.n FROM (
+        SELECT partner_id, environment, user_id, row_number() OVER (PARTITION BY partner_id, environment ORDER BY created_at, user_id) AS n FROM users
+      ) AS r WHERE users.partner_id = r.partner_id AND users.environment = r.environment AND users.user_id = r.user_id;
+      INSERT INTO template_change_counters (partner_id, environment, seq) SELECT partner_id, environment, max(change_seq) FROM users GROUP BY partner_id, environment;
+      CREATE TABLE dedup_policies (
+        partner_id TEXT NOT NULL REFERENCES partners(partner_id),
+        environment TEXT NOT NULL CHECK (environment IN ('sandbox','production')),
+        policy TEXT NOT NULL CHECK (policy IN ('off','flag','review','reject')),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (partner_id, environment)
+      );
+    `,
+  },
 ];

@@ -3,11 +3,13 @@
  */
 import type { Database as Db, Statement } from 'better-sqlite3';
 import {
+  DEFAULT_DEDUP_POLICY,
   DuplicateJobError,
   type CallbackAttempt,
   type CallbackDelivery,
   type CompletedJob,
   type CreatedJob,
+  type DedupPolicy,
   type Environment,
   type ExpiredImage,
   type JobImage,
@@ -18,11 +20,14 @@ import {
   type SealedKeys,
   type SealedKind,
   type StoredUser,
+  type TemplateChange,
+  type TemplateScope,
   type WorkStats,
 } from '../types.js';
 import { destinationKey } from '../../net/destination-key.js';
-import { jobFromRow as mapJobRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
+import { jobFromRow as mapJobRow, templateChangeFromRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
 import { templateContext } from '../sealing-record-store.js';
+import { WorkSignal } from '../work-signal.js';
 import { StatementCache } from './statement-cache.js';
 import type { SqliteTaskQueue } from './sqlite-task-queue.js';
 
@@ -32,6 +37,8 @@ const jobFromRow = (r: Row): JobRecord => mapJobRow(r, (v) => JSON.parse(v as st
 
 export class SqliteRecordStore implements RecordBackend {
   private readonly statements: StatementCache;
+  /** Template changes committed by this process (another process's are found by the index's periodic catch-up). */
+  private readonly templateSignal = new WorkSignal<TemplateScope | null>();
 
   /** `db` is open and migrated (sqlite-storage.ts); tasks go to `queue`, in the same database. */
   constructor(
@@ -95,13 +102,56 @@ export class SqliteRecordStore implements RecordBackend {
   }
 
   async setUserStatus(partnerId: string, environment: Environment, userId: string, status: 'active' | 'disabled'): Promise<boolean> {
-    const res = this.sql("UPDATE users SET status = ?, updated_at = ? WHERE partner_id = ? AND environment = ? AND user_id = ? AND status != 'deleted'")
-      .run(status, now(), partnerId, environment, userId);
-    return res.changes === 1;
+    const changed = this.db.transaction(() => {
+      const res = this.sql("UPDATE users SET status = ?, updated_at = ? WHERE partner_id = ? AND environment = ? AND user_id = ? AND status != 'deleted'")
+        .run(status, now(), partnerId, environment, userId);
+      if (res.changes === 1) this.recordTemplateChange(partnerId, environment, userId);
+      return res.changes === 1;
+    })();
+    if (changed) this.templateSignal.fire({ partnerId, environment });
+    return changed;
+  }
+
+  /** Stamps the user's row with the next change number of its environment; inside the caller's transaction. */
+  private recordTemplateChange(partnerId: string, environment: string, userId: string): void {
+    const { seq } = this.sql(
+        `INSERT INTO template_change_counters (partner_id, environment, seq) VALUES (?, ?, 1)
+         ON CONFLICT (partner_id, environment) DO UPDATE SET seq = seq + 1 RETURNING seq`,
+      )
+      .get(partnerId, environment) as { seq: number };
+    this.sql('UPDATE users SET change_seq = ? WHERE partner_id = ? AND environment = ? AND user_id = ?').run(seq, partnerId, environment, userId);
+  }
+
+  async listTemplateChanges(partnerId: string, environment: Environment, afterSeq: number, limit: number): Promise<TemplateChange<Buffer>[]> {
+    const rows = this.sql(
+        `SELECT user_id, change_seq, status, template FROM users
+         WHERE partner_id = ? AND environment = ? AND change_seq > ? ORDER BY change_seq, user_id LIMIT ?`,
+      )
+      .all(partnerId, environment, afterSeq, limit) as Row[];
+    return rows.map(templateChangeFromRow);
+  }
+
+  onTemplatesChanged(listener: (scope: TemplateScope | null) => void): () => void {
+    return this.templateSignal.subscribe(listener);
+  }
+
+  async getDedupPolicy(partnerId: string, environment: Environment): Promise<DedupPolicy> {
+    const r = this.sql('SELECT policy FROM dedup_policies WHERE partner_id = ? AND environment = ?').get(partnerId, environment) as
+      | { policy: DedupPolicy }
+      | undefined;
+    return r?.policy ?? DEFAULT_DEDUP_POLICY;
+  }
+
+  async setDedupPolicy(partnerId: string, environment: Environment, policy: DedupPolicy): Promise<void> {
+    this.sql(
+        `INSERT INTO dedup_policies (partner_id, environment, policy, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (partner_id, environment) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at`,
+      )
+      .run(partnerId, environment, policy, now());
   }
 
   async deleteUser(partnerId: string, environment: Environment, userId: string): Promise<string[] | null> {
-    return this.db.transaction(() => {
+    const keys = this.db.transaction(() => {
       const user = this.sql('SELECT * FROM users WHERE partner_id = ? AND environment = ? AND user_id = ?').get(partnerId, environment, userId) as
         | Row
         | undefined;
@@ -121,8 +171,11 @@ export class SqliteRecordStore implements RecordBackend {
         .run(partnerId, environment, userId);
       this.sql("UPDATE users SET status = 'deleted', template = NULL, image_key = NULL, updated_at = ? WHERE partner_id = ? AND environment = ? AND user_id = ?")
         .run(now(), partnerId, environment, userId);
+      this.recordTemplateChange(partnerId, environment, userId);
       return [...new Set(keys)];
     })();
+    if (keys) this.templateSignal.fire({ partnerId, environment });
+    return keys;
   }
 
   async createJob(job: NewJob): Promise<CreatedJob> {
@@ -211,14 +264,17 @@ export class SqliteRecordStore implements RecordBackend {
   }
 
   async completeJob(smileJobId: number, outcome: CompletedJob<Buffer>, taskId: string | null): Promise<void> {
-    this.db.transaction(() => {
-      this.writeOutcome(smileJobId, outcome);
+    const scope = this.db.transaction(() => {
+      const written = this.writeOutcome(smileJobId, outcome);
       if (taskId !== null) this.queue.finishSync(taskId);
+      return written;
     })();
     if (outcome.callback) this.queue.committed();
+    if (outcome.enrollment) this.templateSignal.fire(scope);
   }
 
   async completeReview(smileJobId: number, accountId: number, now: Date, outcome: CompletedJob<Buffer>): Promise<boolean> {
+    let scope: TemplateScope | null = null;
     const decided = this.db.transaction(() => {
       const consumed = this.sql(
           `DELETE FROM review_claims WHERE smile_job_id = ? AND account_id = ? AND expires_at > ?
@@ -226,15 +282,16 @@ export class SqliteRecordStore implements RecordBackend {
         )
         .run(smileJobId, accountId, now.getTime(), smileJobId);
       if (consumed.changes !== 1) return false;
-      this.writeOutcome(smileJobId, outcome);
+      scope = this.writeOutcome(smileJobId, outcome);
       return true;
     })();
     if (decided && outcome.callback) this.queue.committed();
+    if (decided && outcome.enrollment) this.templateSignal.fire(scope);
     return decided;
   }
 
   /** The outcome, enrolment and callback of completeJob/completeReview; runs inside their transaction. */
-  private writeOutcome(smileJobId: number, outcome: CompletedJob<Buffer>): void {
+  private writeOutcome(smileJobId: number, outcome: CompletedJob<Buffer>): TemplateScope {
     const job = this.sql('SELECT partner_id, environment FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
     if (!job) throw new Error(`job ${smileJobId} does not exist`);
     const ts = now();
@@ -250,8 +307,10 @@ export class SqliteRecordStore implements RecordBackend {
              enrolled_smile_job_id = excluded.enrolled_smile_job_id, updated_at = excluded.updated_at`,
         )
         .run(job.partner_id, job.environment, e.userId, e.template, e.imageKey, smileJobId, ts, ts);
+      this.recordTemplateChange(job.partner_id as string, job.environment as string, e.userId);
     }
     if (outcome.callback) this.insertDelivery(smileJobId, outcome.callback.url, outcome.callback.body);
+    return { partnerId: job.partner_id as string, environment: job.environment as Environment };
   }
 
   async listUserJobs(partnerId: string, environment: Environment, userId: string): Promise<JobRecord[]> {

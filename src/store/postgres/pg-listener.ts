@@ -1,0 +1,62 @@
+/**
+ * @file LISTEN on a dedicated connection, shared by everything of one backend that waits for other nodes' commits
+ * (queued work, template changes). It reconnects by itself after a database restart and then tells every listener
+ * `null`: notifications sent meanwhile are lost, so listeners catch up by querying.
+ */
+import pg from 'pg';
+import { WorkSignal } from '../work-signal.js';
+
+const RECONNECT_MS = 1000;
+
+export class PgListener {
+  private readonly signals: Map<string, WorkSignal<string | null>>;
+  private client: pg.Client | null = null;
+  private reconnect: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly connectionString: string,
+    channels: readonly string[],
+  ) {
+    this.signals = new Map(channels.map((c) => [c, new WorkSignal<string | null>()]));
+  }
+
+  /** The payload of each notification on `channel`, or null after a reconnection; connects on first use. */
+  subscribe(channel: string, listener: (payload: string | null) => void): () => void {
+    const signal = this.signals.get(channel);
+    if (!signal) throw new Error(`PgListener does not listen on ${channel}`);
+    const unsubscribe = signal.subscribe(listener);
+    if (!this.client && !this.reconnect) void this.listen();
+    return unsubscribe;
+  }
+
+  private async listen(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.connectionString });
+    this.client = client;
+    const retry = () => {
+      if (this.client !== client) return;
+      this.client = null;
+      client.end().catch(() => {});
+      if (!this.closed) this.reconnect = setTimeout(() => ((this.reconnect = null), void this.listen()), RECONNECT_MS);
+      for (const signal of this.signals.values()) signal.fire(null);
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', (n) => this.signals.get(n.channel)?.fire(n.payload ?? ''));
+    try {
+      await client.connect();
+      for (const channel of this.signals.keys()) await client.query(`LISTEN ${channel}`);
+    } catch {
+      retry();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnect) clearTimeout(this.reconnect);
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => {});
+  }
+}
