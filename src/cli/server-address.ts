@@ -8,7 +8,7 @@ import type { Environment } from '../store/types.js';
 
 const FILE = 'server.json';
 
-export function recordServerOrigin(dataDir: string, origin: string, certFile: string): void {
+export function recordServerOrigin(dataDir: string, origin: string, certFile: string | null): void {
   writeFileSync(join(dataDir, FILE), JSON.stringify({ origin, certFile }, null, 2) + '\n');
 }
 

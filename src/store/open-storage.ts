@@ -37,7 +37,7 @@ export class StorageConfigError extends Error {
 
 /** The shared master key of a cluster node: every node must seal and open keys, and sign links, alike. */
 export function clusterMasterKey(env: NodeJS.ProcessEnv): Buffer {
-  const value = env.LIKENESS_MASTER_KEY || (env.LIKENESS_MASTER_KEY_FILE ? readFileSync(env.LIKENESS_MASTER_KEY_FILE, 'utf8').trim() : '');
+  const value = givenMasterKey(env);
   if (!value) {
     throw new StorageConfigError(
       'a cluster node needs the master key shared by every node: set LIKENESS_MASTER_KEY (32 random bytes, base64; ' +
@@ -49,10 +49,15 @@ export function clusterMasterKey(env: NodeJS.ProcessEnv): Buffer {
   return key;
 }
 
-/** Embedded: a per-installation key file under the data directory, created on first use. */
-function embeddedSecrets(dataDir: string): { secrets: SecretBox; serverSecret: Buffer } {
+/** The master key set by LIKENESS_MASTER_KEY (base64) or in the file LIKENESS_MASTER_KEY_FILE names, if either is. */
+function givenMasterKey(env: NodeJS.ProcessEnv): string {
+  return env.LIKENESS_MASTER_KEY || (env.LIKENESS_MASTER_KEY_FILE ? readFileSync(env.LIKENESS_MASTER_KEY_FILE, 'utf8').trim() : '');
+}
+
+/** Embedded: the given master key, else a per-installation key file under the data directory, created on first use. */
+function embeddedSecrets(dataDir: string, env: NodeJS.ProcessEnv): { secrets: SecretBox; serverSecret: Buffer } {
   const secretsDir = join(dataDir, 'secrets');
-  const secrets = SecretBox.fromFile(join(secretsDir, 'master.key'));
+  const secrets = SecretBox.fromFile(join(secretsDir, 'master.key'), givenMasterKey(env));
   const serverKeyFile = join(secretsDir, 'server.key');
   if (!existsSync(serverKeyFile)) writeFileSync(serverKeyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   return { secrets, serverSecret: Buffer.from(readFileSync(serverKeyFile, 'utf8').trim(), 'base64') };
@@ -77,7 +82,7 @@ export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv 
   else blobs = new LocalDirBlobStore(join(config.dataDir, 'images'));
   blobs = new RecentBlobCache(blobs, RECENT_IMAGE_CACHE_BYTES);
   if (!config.databaseUrl) {
-    const { secrets, serverSecret } = embeddedSecrets(config.dataDir);
+    const { secrets, serverSecret } = embeddedSecrets(config.dataDir, env);
     const backend = openSqliteBackend(join(config.dataDir, 'likeness.db'), {
       backgroundCheckpoints: config.server,
       busyTimeoutMs: config.server ? SERVER_BUSY_TIMEOUT_MS : undefined,
