@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { startServer, type RunningServer } from '../../src/app.js';
 import type { ServerConfig } from '../../src/config/server-config.js';
 import type { DecisionThresholds } from '../../src/decision/types.js';
@@ -44,6 +44,8 @@ export interface TestServerOptions {
   backend?: BackendName;
   /** Reuse a cluster's database and blobs (restart tests). */
   storage?: StorageConfig;
+  /** Default: silent, or the level in LIKENESS_TEST_LOG. */
+  logger?: Logger;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -69,7 +71,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
     engine: opts.engine,
     thresholds: opts.thresholds,
-    logger: pino({ level: process.env.LIKENESS_TEST_LOG ?? 'silent' }),
+    logger: opts.logger ?? pino({ level: process.env.LIKENESS_TEST_LOG ?? 'silent' }),
   });
   const partners = await server.ctx.store.listPartners();
   let partnerId: string;
