@@ -33,7 +33,7 @@ function leafSchema(spec: SettingSpec): JsonSchema {
 }
 
 /** The JSON schema of a whole configuration: every group closed, so an unknown key is an error. */
-export function configSchema(): JsonSchema {
+function configSchema(): JsonSchema {
   const root: JsonSchema = { type: 'object', properties: {}, additionalProperties: false };
   for (const spec of SETTINGS) {
     const parts = spec.path.split('.');
@@ -50,7 +50,7 @@ export function configSchema(): JsonSchema {
 const BY_PATH = new Map<string, SettingSpec>(SETTINGS.map((s) => [s.path, s]));
 
 /** How a person names a setting: its flag and environment variable, and its key in the configuration. */
-export function settingLabel(spec: SettingSpec): string {
+function settingLabel(spec: SettingSpec): string {
   const flag = spec.flag?.split(' ')[0];
   return `${flag ? `${flag} / ` : ''}${spec.env} (${spec.path})`;
 }

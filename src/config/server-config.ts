@@ -147,7 +147,7 @@ export function parseList(value: string): string[] {
  * A flag's or environment variable's text as the setting's value, in configuration units. Text that is not of the
  * setting's type is kept as it is, for the schema to refuse with the setting's name.
  */
-export function settingValue(spec: SettingSpec, text: string | true): unknown {
+function settingValue(spec: SettingSpec, text: string | true): unknown {
   if (text === true) return true;
   const number = (t: string) => (t.trim() !== '' && Number.isFinite(Number(t)) ? Number(t) * (spec.unit?.scale ?? 1) : t);
   switch (spec.type) {

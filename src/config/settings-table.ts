@@ -55,7 +55,7 @@ const HOUR_MS = 3_600_000;
 const WEEK_MS = 7 * 24 * HOUR_MS;
 
 /** An entry Fastify's trustProxy (proxy-addr) understands: an address, a CIDR range or a named range. */
-export function isProxySpec(value: unknown): boolean {
+function isProxySpec(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
   const [address, prefix, extra] = value.split('/');
