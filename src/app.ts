@@ -5,14 +5,14 @@
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { buildServerConfig, type ServerConfig } from './config/server-config.js';
-import { DEFAULT_THRESHOLDS } from './decision/index.js';
+import { buildServerConfig, type ServerConfig, type ServerConfigInput } from './config/server-config.js';
 import type { DecisionThresholds } from './decision/types.js';
 import { createEngine } from './engine/index.js';
 import type { FaceEngine } from './engine/types.js';
 import { buildHttpServer, ENV_PREFIX } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
 import { startMetricsServer } from './http/metrics-route.js';
+import { publicOrigin } from './http/public-origin.js';
 import { loadOrCreateTls, type TlsMaterial } from './http/tls.js';
 import { deliverCallbackTask } from './jobs/callback-deliverer.js';
 import type { JobContext } from './jobs/context.js';
@@ -34,8 +34,9 @@ export interface RunningServer {
   ctx: JobContext;
   storage: Storage;
   http: FastifyInstance;
-  tls: TlsMaterial;
-  /** https://host:port (no trailing slash). */
+  /** null when serving plain HTTP (--http). */
+  tls: TlsMaterial | null;
+  /** The public URL, else https://host:port (http:// with --http); no trailing slash. */
   origin: string;
   /** http://host:port of the separate metrics listener (--metrics-port); null when /metrics is on the API port. */
   metricsOrigin: string | null;
@@ -45,9 +46,10 @@ export interface RunningServer {
 }
 
 export interface StartOptions {
-  config: Partial<ServerConfig> & { dataDir: string };
+  config: ServerConfigInput & { dataDir: string };
   /** Use an already-created engine (tests share one between servers). */
   engine?: FaceEngine;
+  /** Overrides config.thresholds (tests). */
   thresholds?: DecisionThresholds;
   logger?: Logger;
 }
@@ -59,7 +61,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw new Error(`--role ${config.role} needs a shared database (--database postgres://…): an embedded node is the only node`);
   }
   const storageConfig = { dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobsUrl: config.blobsUrl, server: true };
-  const storage = await openStorage(storageConfig);
+  const storage = await openStorage(storageConfig, masterKeyEnv(config));
   try {
     await refuseLostDatabase(storage, storageConfig);
   } catch (err) {
@@ -85,7 +87,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let metricsServer: { app: FastifyInstance; origin: string } | undefined;
   let faces: FaceIndexRegistry | undefined;
   try {
-    const faceEngine = opts.engine ?? (await createEngine({ workers: config.engineWorkers, executionProvider: config.engineExecutionProvider }));
+    const faceEngine = opts.engine ?? (await createEngine({
+      workers: config.engineWorkers,
+      executionProvider: config.engineExecutionProvider,
+      modelsDir: config.modelsDir ?? undefined,
+      settings: { ...config.engineSettings, matchThreshold: config.thresholds.match },
+    }));
     engine = faceEngine;
     faces = new FaceIndexRegistry(store, log);
     await faces.start();
@@ -95,7 +102,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       blobs,
       engine: faceEngine,
       config,
-      thresholds: opts.thresholds ?? DEFAULT_THRESHOLDS,
+      thresholds: opts.thresholds ?? config.thresholds,
       serverSecret,
       log,
       // An API-only node has no worker to hand an early run to.
@@ -131,16 +138,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         onError: (task, err) => queue.fail(task.id, String((err as Error)?.message ?? err), new Date(Date.now() + 60_000)),
       }),
     );
-    const tls = await loadOrCreateTls(config.dataDir, config.tlsCertFile, config.tlsKeyFile);
+    const tls = config.http ? null : await loadOrCreateTls(config.dataDir, config.tlsCertFile, config.tlsKeyFile);
+    if (!tls) log.warn('serving plain HTTP (--http): API keys, signatures and face images cross the network unencrypted unless a TLS-terminating proxy is in front');
     let origin = config.publicUrl ?? '';
-    http = await buildHttpServer({ ctx, metrics, https: { cert: tls.cert, key: tls.key }, publicUrl: () => origin,
+    http = await buildHttpServer({ ctx, metrics, https: tls && { cert: tls.cert, key: tls.key },
+      publicUrl: publicOrigin({ publicUrl: config.publicUrl, trustProxy: config.trustProxy, listening: () => origin }),
       api: config.role !== 'worker',
       portal: config.role !== 'worker' ? storage.portal : undefined,
       storageProblems: () => storage.problems(),
     });
     await http.listen({ host: config.host, port: config.port });
     const port = (http.server.address() as AddressInfo).port;
-    if (!origin) origin = `https://${config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    if (!origin) origin = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
     if (config.metricsPort !== null) metricsServer = await startMetricsServer(config, metrics);
     runners.forEach((r) => r.start());
     purger?.start();
@@ -172,4 +181,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await storage.close();
     throw err;
   }
+}
+
+/** The environment storage reads the master key from: the configured key or key file in place of the process's. */
+function masterKeyEnv(config: Readonly<ServerConfig>): NodeJS.ProcessEnv {
+  const { LIKENESS_MASTER_KEY, LIKENESS_MASTER_KEY_FILE, ...rest } = process.env;
+  if (config.masterKey) return { ...rest, LIKENESS_MASTER_KEY: config.masterKey };
+  if (config.masterKeyFile) return { ...rest, LIKENESS_MASTER_KEY_FILE: config.masterKeyFile };
+  return process.env;
 }

@@ -10,12 +10,12 @@ const FILE = 'server.json';
 
 interface Recorded {
   origin: string;
-  certFile: string;
+  certFile: string | null;
   /** The sandbox's own origin (`--sandbox-url`), when configured. */
   sandboxUrl?: string | null;
 }
 
-export function recordServerOrigin(dataDir: string, origin: string, certFile: string, sandboxUrl: string | null = null): void {
+export function recordServerOrigin(dataDir: string, origin: string, certFile: string | null, sandboxUrl: string | null = null): void {
   const recorded: Recorded = { origin, certFile, sandboxUrl };
   writeFileSync(join(dataDir, FILE), JSON.stringify(recorded, null, 2) + '\n');
 }

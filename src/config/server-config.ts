@@ -1,15 +1,17 @@
 /**
- * @file The server's configuration tree with documented defaults. Flags and LIKENESS_* environment variables
- * override the defaults; the result is validated once and frozen.
+ * @file The server's configuration tree. Its settings, with their flags, environment variables, ranges and defaults,
+ * are the rows of settings-table.ts; a configuration is merged over the defaults, checked once against the schema
+ * generated from that table (unknown keys and bad values refused, each named with its flag and variable) and
+ * deep-frozen. Precedence: `serve` flags, then LIKENESS_* environment variables, then the defaults.
  */
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { isIP } from 'node:net';
-import { parseAllowList } from '../net/destination-policy.js';
-import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDER_CHOICES, isExecutionProviderChoice, type ExecutionProviderChoice } from '../engine/index.js';
+import type { DecisionThresholds } from '../decision/types.js';
+import type { ExecutionProviderChoice } from '../engine/backend/execution-provider.js';
+import type { EngineSettings } from '../engine/settings.js';
+import { configProblems } from './config-schema.js';
+import { SETTINGS, type ServerRole, type SettingSpec } from './settings-table.js';
 
-export type ServerRole = 'all' | 'api' | 'worker';
-export const SERVER_ROLES: readonly ServerRole[] = ['all', 'api', 'worker'];
+export { SERVER_ROLES, type ServerRole } from './settings-table.js';
 
 export interface ServerConfig {
   /** Directory holding all state: SQLite database, images, TLS certificate, master key. */
@@ -84,117 +86,80 @@ export interface ServerConfig {
   metricsPort: number | null;
   /** Address of the metrics listener (default: host). */
   metricsHost: string | null;
+  /** Serve plain HTTP (a TLS-terminating proxy in front): only when asked, with a warning in the log. */
+  http: boolean;
+  /** The master key (base64) or a file holding it; neither = <dataDir>/secrets/master.key (embedded only). */
+  masterKey: string | null;
+  masterKeyFile: string | null;
+  /** Directory of the face models; null = the package's models/ (LIKENESS_MODELS_DIR). */
+  modelsDir: string | null;
+  /** The engine's tunables (its match threshold is `thresholds.match`). */
+  engineSettings: EngineTuning;
+  /** The decision's thresholds and review bands. */
+  thresholds: DecisionThresholds;
 }
 
-export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
-  databaseUrl: null,
-  blobsUrl: null,
-  role: 'all',
-  host: '127.0.0.1',
-  port: 8443,
-  publicUrl: null,
-  sandboxUrl: null,
-  tlsCertFile: null,
-  tlsKeyFile: null,
-  engineWorkers: availableParallelism(),
-  engineExecutionProvider: DEFAULT_EXECUTION_PROVIDER,
-  jobConcurrency: availableParallelism(),
-  jobLeaseMs: 5 * 60_000,
-  uploadUrlTtlMs: 60 * 60_000,
-  imageLinkTtlMs: 15 * 60_000,
-  webTokenTtlMs: 60 * 60_000,
-  bodyLimitBytes: 25 * 1024 * 1024,
-  callbackTimeoutMs: 10_000,
-  // About a day of retries: 10 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h.
-  callbackRetryDelaysMs: [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000],
-  callbackConcurrency: 16,
-  callbackPerDestination: 4,
-  callbackConnectTimeoutMs: 3_000,
-  signatureMaxAgeMs: 60 * 60_000,
-  allowCallbackHosts: [],
-  rateLimitPerSecond: 100,
-  rateLimitBurst: 200,
-  trustProxy: [],
-  imageRetentionDays: 30,
-  retentionPurgeIntervalMs: 3_600_000,
-  logLevel: 'info',
-  accessLog: false,
-  metricsToken: null,
-  metricsPort: null,
-  metricsHost: null,
-};
+export type EngineTuning = Omit<EngineSettings, 'matchThreshold'>;
+
+/** A configuration as given: any setting may be left out, groups in part. */
+export type ServerConfigInput = { [K in keyof ServerConfig]?: ServerConfig[K] extends readonly unknown[] | null | string | number | boolean ? ServerConfig[K] : DeepPartial<ServerConfig[K]> };
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+type Tree = Record<string, unknown>;
+const isGroup = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function setAt(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = tree;
+  for (const key of parts.slice(0, -1)) node = (node[key] ??= {}) as Tree;
+  node[parts[parts.length - 1]] = value;
+}
+
+/** `over` merged into `base` group by group; undefined leaves nothing, lists replace. */
+function merge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    out[key] = isGroup(value) && isGroup(base[key]) ? merge(base[key], value) : value;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function defaultsTree(): Tree {
+  const tree: Tree = {};
+  for (const spec of SETTINGS) setAt(tree, spec.path, structuredClone(spec.default));
+  return tree;
+}
+
+/** Every default, as a frozen configuration (dataDir relative: resolved when a configuration is built). */
+export const DEFAULTS: Readonly<ServerConfig> = deepFreeze(defaultsTree() as unknown as ServerConfig);
 
 export function defaultDataDir(): string {
-  return resolve(process.env.LIKENESS_DATA ?? '.likeness');
+  return resolve(process.env.LIKENESS_DATA ?? String(DEFAULTS.dataDir));
 }
 
-/** Merges overrides over the defaults, checks every value and freezes the result. */
-export function buildServerConfig(overrides: Partial<ServerConfig> & { dataDir?: string }): Readonly<ServerConfig> {
-  const cfg: ServerConfig = { ...DEFAULTS, ...stripUndefined(overrides), dataDir: resolve(overrides.dataDir ?? defaultDataDir()) };
-  const problems: string[] = [];
-  const intIn = (name: keyof ServerConfig, min: number, max: number) => {
-    const v = cfg[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) problems.push(`${name} must be an integer from ${min} to ${max}, got ${String(v)}`);
-  };
-  intIn('port', 0, 65535);
-  intIn('engineWorkers', 1, 256);
-  intIn('jobConcurrency', 1, 1024);
-  intIn('jobLeaseMs', 500, 24 * 3_600_000);
-  intIn('uploadUrlTtlMs', 1000, 7 * 24 * 3_600_000);
-  intIn('imageLinkTtlMs', 1000, 7 * 24 * 3_600_000);
-  intIn('webTokenTtlMs', 1000, 7 * 24 * 3_600_000);
-  intIn('bodyLimitBytes', 1024, 1024 * 1024 * 1024);
-  intIn('callbackTimeoutMs', 100, 600_000);
-  intIn('callbackConcurrency', 1, 1024);
-  intIn('callbackPerDestination', 1, 1024);
-  intIn('callbackConnectTimeoutMs', 100, 600_000);
-  if (cfg.metricsPort !== null) intIn('metricsPort', 0, 65535);
-  if (cfg.metricsToken !== null && (typeof cfg.metricsToken !== 'string' || cfg.metricsToken.length < 16)) problems.push('metricsToken must be at least 16 characters');
-  intIn('signatureMaxAgeMs', 0, 365 * 24 * 3_600_000);
-  intIn('rateLimitPerSecond', 0, 1_000_000);
-  intIn('rateLimitBurst', 1, 1_000_000);
-  intIn('imageRetentionDays', 0, 36_500);
-  intIn('retentionPurgeIntervalMs', 1000, 7 * 24 * 3_600_000);
-  if (!Array.isArray(cfg.callbackRetryDelaysMs) || cfg.callbackRetryDelaysMs.some((d) => !Number.isInteger(d) || d < 0)) {
-    problems.push('callbackRetryDelaysMs must be a list of non-negative integers');
-  }
-  if (!isExecutionProviderChoice(cfg.engineExecutionProvider)) {
-    problems.push(`engineExecutionProvider must be one of ${EXECUTION_PROVIDER_CHOICES.join(', ')}, got ${String(cfg.engineExecutionProvider)}`);
-  }
-  if (!SERVER_ROLES.includes(cfg.role)) problems.push(`role must be one of ${SERVER_ROLES.join(', ')}, got ${String(cfg.role)}`);
-  if (cfg.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) problems.push('databaseUrl must be a postgres:// URL');
-  if (cfg.blobsUrl !== null && !cfg.blobsUrl.startsWith('s3://')) problems.push('blobsUrl must be an s3:// URL');
-  if (!Array.isArray(cfg.allowCallbackHosts)) problems.push('allowCallbackHosts must be a list');
-  else {
-    try {
-      parseAllowList(cfg.allowCallbackHosts);
-    } catch (err) {
-      problems.push(`allowCallbackHosts: ${(err as Error).message}`);
-    }
-  }
-  const badProxies = Array.isArray(cfg.trustProxy) ? cfg.trustProxy.filter((p) => !isProxySpec(p)) : ['(not a list)'];
-  if (badProxies.length) problems.push(`trustProxy must list addresses, CIDR ranges, loopback, linklocal or uniquelocal; got ${badProxies.join(', ')}`);
-  if ((cfg.tlsCertFile === null) !== (cfg.tlsKeyFile === null)) problems.push('give both a TLS certificate and its key, or neither');
-  if (cfg.publicUrl !== null && !/^https?:\/\/[^/]+/.test(cfg.publicUrl)) problems.push(`publicUrl must be an http(s) URL, got ${cfg.publicUrl}`);
-  if (cfg.sandboxUrl !== null && !/^https?:\/\/[^/]+\/*$/.test(cfg.sandboxUrl)) problems.push(`sandboxUrl must be an http(s) origin (no path), got ${cfg.sandboxUrl}`);
+/** Merges a configuration over the defaults, checks it against the schema, refuses it with every problem, deep-freezes it. */
+export function buildServerConfig(input: ServerConfigInput): Readonly<ServerConfig> {
+  const cfg = merge(defaultsTree(), input as Tree) as unknown as ServerConfig;
+  const problems = configProblems(cfg);
+  if (!problems.length && (cfg.tlsCertFile === null) !== (cfg.tlsKeyFile === null)) problems.push('give both a TLS certificate (--tls-cert) and its key (--tls-key), or neither');
+  if (!problems.length && cfg.masterKey !== null && cfg.masterKeyFile !== null) problems.push('give the master key (LIKENESS_MASTER_KEY) or a file holding it (--master-key-file / LIKENESS_MASTER_KEY_FILE), not both');
+  if (!problems.length && cfg.sandboxUrl !== null && !/^https?:\/\/[^/]+\/*$/.test(cfg.sandboxUrl)) problems.push(`--sandbox-url / LIKENESS_SANDBOX_URL (sandboxUrl) must be an http(s) origin (no path), got ${cfg.sandboxUrl}`);
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  return Object.freeze({
+  return deepFreeze({
     ...cfg,
+    dataDir: resolve(cfg.dataDir),
     publicUrl: cfg.publicUrl?.replace(/\/+$/, '') ?? null,
     sandboxUrl: cfg.sandboxUrl?.replace(/\/+$/, '') ?? null,
-    allowCallbackHosts: Object.freeze([...cfg.allowCallbackHosts]) as string[],
-    trustProxy: Object.freeze([...cfg.trustProxy]) as string[],
   });
-}
-
-/** An entry Fastify's trustProxy (proxy-addr) understands: an address, a CIDR range or a named range. */
-function isProxySpec(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
-  const [address, prefix, extra] = value.split('/');
-  const version = isIP(address ?? '');
-  if (!version || extra !== undefined) return false;
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
 }
 
 /** A comma-separated setting as a list (empty items dropped). */
@@ -202,41 +167,45 @@ export function parseList(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter(Boolean);
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/**
+ * A flag's or environment variable's text as the setting's value, in configuration units. Text that is not of the
+ * setting's type is kept as it is, for the schema to refuse with the setting's name.
+ */
+function settingValue(spec: SettingSpec, text: string | true): unknown {
+  if (text === true) return true;
+  const number = (t: string) => (t.trim() !== '' && Number.isFinite(Number(t)) ? Number(t) * (spec.unit?.scale ?? 1) : t);
+  switch (spec.type) {
+    case 'integer':
+    case 'number':
+      return number(text);
+    case 'boolean':
+      return /^(true|1|yes|on)$/i.test(text) ? true : /^(false|0|no|off)$/i.test(text) ? false : text;
+    case 'list':
+      return parseList(text);
+    case 'integer-list':
+      return parseList(text).map(number);
+    case 'string':
+      return text === '' && spec.nullable ? null : text;
+  }
+}
+
+/** Overrides from `values` (flag or variable text, by setting), as a configuration input. */
+export function configFromValues(values: (spec: SettingSpec) => string | true | undefined): ServerConfigInput {
+  const tree: Tree = {};
+  for (const spec of SETTINGS) {
+    const text = values(spec);
+    if (text !== undefined) setAt(tree, spec.path, settingValue(spec, text));
+  }
+  return tree as ServerConfigInput;
+}
+
+/** A setting's environment variable; an empty one counts as not set. */
+export function envText(spec: SettingSpec, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[spec.env] === '' ? undefined : env[spec.env];
 }
 
 /** Reads LIKENESS_* environment variables into overrides. */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ServerConfig> {
-  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
-  return stripUndefined({
-    dataDir: env.LIKENESS_DATA,
-    databaseUrl: env.LIKENESS_DATABASE_URL || undefined,
-    blobsUrl: env.LIKENESS_BLOBS_URL || undefined,
-    host: env.LIKENESS_HOST,
-    port: num(env.LIKENESS_PORT),
-    publicUrl: env.LIKENESS_PUBLIC_URL,
-    sandboxUrl: env.LIKENESS_SANDBOX_URL,
-    tlsCertFile: env.LIKENESS_TLS_CERT,
-    tlsKeyFile: env.LIKENESS_TLS_KEY,
-    engineWorkers: num(env.LIKENESS_ENGINE_WORKERS),
-    engineExecutionProvider: env.LIKENESS_EXECUTION_PROVIDER || undefined,
-    jobConcurrency: num(env.LIKENESS_JOB_CONCURRENCY),
-    signatureMaxAgeMs: env.LIKENESS_SIGNATURE_MAX_SKEW ? Number(env.LIKENESS_SIGNATURE_MAX_SKEW) * 1000 : undefined,
-    allowCallbackHosts: env.LIKENESS_ALLOW_CALLBACK_HOSTS === undefined ? undefined : parseList(env.LIKENESS_ALLOW_CALLBACK_HOSTS),
-    rateLimitPerSecond: num(env.LIKENESS_RATE_LIMIT),
-    rateLimitBurst: num(env.LIKENESS_RATE_LIMIT_BURST),
-    trustProxy: env.LIKENESS_TRUST_PROXY === undefined ? undefined : parseList(env.LIKENESS_TRUST_PROXY),
-    webTokenTtlMs: num(env.LIKENESS_WEB_TOKEN_TTL_MS),
-    jobLeaseMs: num(env.LIKENESS_JOB_LEASE_MS),
-    imageRetentionDays: num(env.LIKENESS_IMAGE_RETENTION_DAYS),
-    logLevel: env.LIKENESS_LOG_LEVEL,
-    callbackConcurrency: num(env.LIKENESS_CALLBACK_CONCURRENCY),
-    callbackPerDestination: num(env.LIKENESS_CALLBACK_PER_DESTINATION),
-    callbackConnectTimeoutMs: num(env.LIKENESS_CALLBACK_CONNECT_TIMEOUT_MS),
-    accessLog: env.LIKENESS_ACCESS_LOG === undefined || env.LIKENESS_ACCESS_LOG === '' ? undefined : /^(1|true|yes|on)$/i.test(env.LIKENESS_ACCESS_LOG),
-    metricsToken: env.LIKENESS_METRICS_TOKEN || undefined,
-    metricsPort: num(env.LIKENESS_METRICS_PORT),
-    metricsHost: env.LIKENESS_METRICS_HOST || undefined,
-  }) as Partial<ServerConfig>;
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfigInput {
+  return configFromValues((spec) => envText(spec, env));
 }
+

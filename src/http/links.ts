@@ -8,12 +8,12 @@ import type { ImageLinks } from '../jobs/job-status.js';
 export const UPLOAD_ROUTE_PREFIX = '/uploads';
 export const IMAGE_ROUTE_PREFIX = '/images';
 
-export function makeLinks(publicUrl: () => string, secret: Buffer, imageTtlMs: number): UploadLinks & ImageLinks {
+export function makeLinks(origin: string, secret: Buffer, imageTtlMs: number): UploadLinks & ImageLinks {
   return {
-    uploadUrl: (token) => `${publicUrl()}${UPLOAD_ROUTE_PREFIX}/${token}`,
+    uploadUrl: (token) => `${origin}${UPLOAD_ROUTE_PREFIX}/${token}`,
     imageUrl: (smileJobId, role, index) => {
       const path = `${IMAGE_ROUTE_PREFIX}/${smileJobId}/${role}/${index}`;
-      return `${publicUrl()}${path}?${signImagePath(secret, path, Date.now() + imageTtlMs)}`;
+      return `${origin}${path}?${signImagePath(secret, path, Date.now() + imageTtlMs)}`;
     },
   };
 }

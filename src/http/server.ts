@@ -2,7 +2,7 @@
  * @file The Fastify application: Smile ID routes per environment, the upload and image capabilities, the admin API,
  * health and metrics. Pure wiring; behaviour lives in the job layer.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { JobContext } from '../jobs/context.js';
 import { portalRoutes } from '../portal/portal-routes.js';
@@ -33,8 +33,8 @@ export interface HttpOptions {
   ctx: JobContext;
   metrics: Metrics;
   https: { cert: string; key: string } | null;
-  /** The public origin, known once listening (port 0 picks one). */
-  publicUrl: () => string;
+  /** The public origin a request reached (public-origin.ts), known once listening (port 0 picks one). */
+  publicUrl: (req: FastifyRequest) => string;
   /** The partner portal's storage; the portal is served under /portal when given. */
   portal?: PortalStore;
   /** false for a worker node: only /health and /metrics, for an orchestrator's probes. */
@@ -72,7 +72,7 @@ export async function buildHttpServer({ ctx, metrics, https, publicUrl, portal, 
     await app.register(multipart, {
       limits: { fileSize: 15 * 1024 * 1024, files: 20, fields: 30, fieldSize: 64 * 1024, parts: 60 },
     });
-    const links = makeLinks(publicUrl, ctx.serverSecret, ctx.config.imageLinkTtlMs);
+    const links = (req: FastifyRequest) => makeLinks(publicUrl(req), ctx.serverSecret, ctx.config.imageLinkTtlMs);
     for (const environment of ['production', 'sandbox'] as const) {
       const base = ENV_PREFIX[environment];
       await app.register(smileV1Routes, { prefix: `${base}/v1`, ctx, environment, links });

@@ -15,7 +15,8 @@ export interface PortalDeps {
   portal: PortalStore;
   /** URL prefix the portal is mounted at, e.g. `/portal`. */
   base: string;
-  publicUrl: () => string;
+  /** The origin links use, for this request (public-origin.ts). */
+  publicUrl: (req: FastifyRequest) => string;
 }
 
 /** Per-route access rule (Fastify route `config`): every route needs a session unless `public`. */

@@ -21,7 +21,8 @@ export interface PortalOptions {
   ctx: JobContext;
   portal: PortalStore;
   /** The server's public origin (for the mobile SDKs' smile_config.json). */
-  publicUrl: () => string;
+  /** The origin links use, for this request (public-origin.ts). */
+  publicUrl: (req: FastifyRequest) => string;
 }
 
 const FORM_LIMIT_BYTES = 64 * 1024;

@@ -40,7 +40,7 @@ export class StorageConfigError extends Error {
 
 /** The shared master key of a cluster node: every node must seal and open keys, and sign links, alike. */
 export function clusterMasterKey(env: NodeJS.ProcessEnv): Buffer {
-  const value = env.LIKENESS_MASTER_KEY || (env.LIKENESS_MASTER_KEY_FILE ? readFileSync(env.LIKENESS_MASTER_KEY_FILE, 'utf8').trim() : '');
+  const value = givenMasterKey(env);
   if (!value) {
     throw new StorageConfigError(
       'a cluster node needs the master key shared by every node: set LIKENESS_MASTER_KEY (32 random bytes, base64; ' +
@@ -50,6 +50,11 @@ export function clusterMasterKey(env: NodeJS.ProcessEnv): Buffer {
   const key = Buffer.from(value, 'base64');
   if (key.length !== 32) throw new StorageConfigError('LIKENESS_MASTER_KEY must be 32 bytes, base64-encoded');
   return key;
+}
+
+/** The master key set by LIKENESS_MASTER_KEY (base64) or in the file LIKENESS_MASTER_KEY_FILE names, if either is. */
+function givenMasterKey(env: NodeJS.ProcessEnv): string {
+  return env.LIKENESS_MASTER_KEY || (env.LIKENESS_MASTER_KEY_FILE ? readFileSync(env.LIKENESS_MASTER_KEY_FILE, 'utf8').trim() : '');
 }
 
 /** The embedded master key file (unless LIKENESS_MASTER_KEY is set), and the next one while a rotation runs. */
@@ -74,7 +79,7 @@ export function masterKeys(config: StorageConfig, env: NodeJS.ProcessEnv = proce
     return { envelope: new Envelope(new SecretBox(masterKey)), serverSecret };
   }
   mkdirSync(join(config.dataDir, 'secrets'), { recursive: true, mode: 0o700 });
-  const current = SecretBox.fromFile(masterKeyFile(config.dataDir), env.LIKENESS_MASTER_KEY);
+  const current = SecretBox.fromFile(masterKeyFile(config.dataDir), givenMasterKey(env));
   // An interrupted `likeness keys rotate-master` left objects under the next key: they stay readable.
   const next = existsSync(nextMasterKeyFile(config.dataDir)) ? [SecretBox.readFile(nextMasterKeyFile(config.dataDir))] : [];
   const serverKeyFile = join(config.dataDir, 'secrets', 'server.key');

@@ -95,7 +95,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     partnerId,
     sandboxKey,
     productionKey,
-    caCert: readFileSync(server.tls.certFile, 'utf8'),
+    caCert: server.tls ? readFileSync(server.tls.certFile, 'utf8') : '',
     dataDir,
     backend,
     storage,

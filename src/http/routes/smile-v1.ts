@@ -2,7 +2,7 @@
  * @file Smile ID v1 endpoints for one environment: prep_upload, job_status, token and the mobile SDKs' auth_smile. Mounted at /v1 (production)
  * and /sandbox/v1 (sandbox); each checks signatures against that environment's key only.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { authSmile } from '../../jobs/auth-smile.js';
 import type { JobContext } from '../../jobs/context.js';
 import { jobStatus, type ImageLinks } from '../../jobs/job-status.js';
@@ -20,7 +20,8 @@ import { ERROR_RESPONSES } from '../openapi.js';
 export interface SmileV1Options {
   ctx: JobContext;
   environment: Environment;
-  links: UploadLinks & ImageLinks;
+  /** Upload URLs and image links under the public origin this request reached (see publicOrigin). */
+  links: (req: FastifyRequest) => UploadLinks & ImageLinks;
 }
 
 type Body = Record<string, unknown>;
@@ -38,16 +39,16 @@ export const smileV1Routes: FastifyPluginAsync<SmileV1Options> = async (app, { c
       },
     },
     (req, reply) => {
-      if (!isWebUpload(req.body)) return prepUpload(ctx, environment, req.body, links);
+      if (!isWebUpload(req.body)) return prepUpload(ctx, environment, req.body, links(req));
       allowBrowserOrigins(reply);
-      return prepUploadWithToken(ctx, environment, req.body, links);
+      return prepUploadWithToken(ctx, environment, req.body, links(req));
     },
   );
   app.options('/upload', { schema: { hide: true } }, (_req, reply) => preflight(reply, 'POST'));
   app.post<{ Body: Body }>(
     '/job_status',
     { schema: { tags, summary: "A job's signed status and result, with history and image links on request", body: jobStatusRequestSchema, response: { 200: jobStatusResponseSchema, ...ERROR_RESPONSES } } },
-    (req) => jobStatus(ctx, environment, req.body, links),
+    (req) => jobStatus(ctx, environment, req.body, links(req)),
   );
   app.post<{ Body: Body }>(
     '/token',

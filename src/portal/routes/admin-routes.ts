@@ -72,7 +72,7 @@ export function adminRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const session = sessionOf(req);
     const env = req.query.env;
     if (env !== 'sandbox' && env !== 'production') throw apiError('INVALID_PARAMETER_TYPE', 'env must be sandbox or production');
-    const urls = sdkBaseUrls(deps.publicUrl(), ctx.config.sandboxUrl, ENV_PREFIX.sandbox);
+    const urls = sdkBaseUrls(deps.publicUrl(req), ctx.config.sandboxUrl, ENV_PREFIX.sandbox);
     const file = await smileConfigFile(ctx.store, session.account.partnerId, env, urls);
     await audit(deps, session, 'key.sdk_config', { environment: env });
     return reply
