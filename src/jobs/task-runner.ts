@@ -9,6 +9,9 @@ import type { JobQueue, Task, TaskKind } from '../store/types.js';
 /** 250 ms doubling: about 15 s in all, longer than a database restart takes. */
 const RECORD_FAILURE_RETRIES = 6;
 
+/** Heartbeats per lease: two may fail (a database restart) before a live worker's lease runs out. */
+const HEARTBEATS_PER_LEASE = 3;
+
 export type RunnerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 export interface TaskRunnerOptions {
@@ -70,13 +73,31 @@ export class TaskRunner {
         await this.sleep();
         continue;
       }
+      const heartbeat = this.heartbeat(task);
       try {
         await this.opts.handle(task);
       } catch (err) {
         this.log.warn({ err, runner: this.opts.name, worker, taskId: task.id, kind: task.kind, attempts: task.attempts }, 'task failed');
         await this.recordFailure(task, err);
+      } finally {
+        clearInterval(heartbeat);
       }
     }
+  }
+
+  /**
+   * Extends the task's lease while its handler runs, so only a dead (or stuck event loop) worker's task is handed to
+   * another worker, however long the job takes; the lease stays short, so a dead worker's task is taken over soon.
+   */
+  private heartbeat(task: Task): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      this.queue.extend(task.id, this.opts.leaseMs).then(
+        (held) => held || this.log.warn({ runner: this.opts.name, taskId: task.id }, 'lease lost while the task ran; its outcome will not be recorded'),
+        (err) => this.log.warn({ err, runner: this.opts.name, taskId: task.id }, 'extending a lease failed'),
+      );
+    }, this.opts.leaseMs / HEARTBEATS_PER_LEASE);
+    timer.unref();
+    return timer;
   }
 
   /**

@@ -230,6 +230,11 @@ export interface JobQueue {
   /** The oldest due task of these kinds, leased to the caller for leaseMs; attempts counts this claim. */
   claim(kinds: TaskKind[], leaseMs: number): Promise<Task | null>;
   finish(taskId: string): Promise<void>;
+  /**
+   * The worker's heartbeat: its lease now runs out leaseMs from now, so a slow but alive worker keeps its task.
+   * False when the lease was lost (it ran out and another worker claimed the task, or the task is no longer leased).
+   */
+  extend(taskId: string, leaseMs: number): Promise<boolean>;
   /** Records a failure; reschedules at retryAt (backoff, a later callback attempt), or gives up (dead) when null. */
   fail(taskId: string, error: string, retryAt: Date | null): Promise<void>;
   /**

@@ -17,7 +17,7 @@ import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callbac
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { burstFrames, HAS_SHARED, REPO_ROOT, sharedFile } from '../helpers/shared-data.js';
 import { jobStatus, jobZip, prepUpload, putZip, waitForJob } from '../helpers/smile-client.js';
-import { freePort, pgCtl } from '../helpers/test-infrastructure.js';
+import { freePort, pgCtl } from '../../bench/lib/cluster-infrastructure.js';
 import { syntheticSelfie } from '../portal/portal-helpers.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');

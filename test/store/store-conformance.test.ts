@@ -224,6 +224,27 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       expect(await s.queue.claim(['process_job'], 60_000)).toMatchObject({ attempts: 2 });
     });
 
+    it('a heartbeat keeps a slow but alive worker\'s lease; once lost, it cannot be extended again', async () => {
+      const job = await s.records.createJob(newJob('001', 'j1'));
+      await s.records.acceptUpload(job.smileJobId, []);
+      const t = (await s.queue.claim(['process_job'], 150))!;
+      // Three heartbeats carry the lease well past its first 150 ms: nobody else may take the task meanwhile.
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        expect(await s.queue.extend(t.id, 150)).toBe(true);
+        expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
+      }
+      // The worker stops beating (it died): the lease runs out and another worker claims the task.
+      await new Promise((r) => setTimeout(r, 200));
+      const takeover = (await s.queue.claim(['process_job'], 60_000))!;
+      expect(takeover.attempts).toBe(2);
+      // The first worker comes back: its heartbeat says the lease is lost, and the new holder keeps it.
+      expect(await s.queue.extend(t.id, 60_000)).toBe(false);
+      expect(await s.queue.extend(takeover.id, 60_000)).toBe(true);
+      await s.queue.finish(takeover.id);
+      expect(await s.queue.extend(takeover.id, 60_000)).toBe(false);
+    });
+
     it('a failed task is retried at its time, or given up', async () => {
       const job = await s.records.createJob(newJob('001', 'j1'));
       await s.records.acceptUpload(job.smileJobId, []);

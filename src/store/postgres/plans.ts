@@ -76,6 +76,7 @@ const sql = {
     UPDATE tasks t SET state = 'leased', lease_until = now() + $2 * interval '1 millisecond', attempts = t.attempts + 1
     FROM next WHERE t.id = next.id
     RETURNING t.id, t.kind, t.payload, t.attempts`,
+  extendLease: `UPDATE tasks SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND attempts = $2 AND state = 'leased'`,
   finishTask: `UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = $1 AND attempts = $2 AND state = 'leased'`,
   failTask: `UPDATE tasks SET state = $1, run_at = COALESCE($2, run_at), lease_until = NULL, last_error = $3
     WHERE id = $4 AND attempts = $5 AND state = 'leased'`,

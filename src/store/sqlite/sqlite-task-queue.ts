@@ -67,6 +67,11 @@ export class SqliteTaskQueue implements JobQueue {
     this.finishSync(taskId);
   }
 
+  async extend(taskId: string, leaseMs: number): Promise<boolean> {
+    const { rowId, attempts } = parseTaskToken(taskId);
+    return this.sql("UPDATE tasks SET lease_until = ? WHERE id = ? AND attempts = ? AND state = 'leased'").run(Date.now() + leaseMs, rowId, attempts).changes === 1;
+  }
+
   async fail(taskId: string, error: string, retryAt: Date | null): Promise<void> {
     const { rowId, attempts } = parseTaskToken(taskId);
     const res = this.sql("UPDATE tasks SET state = ?, run_at = COALESCE(?, run_at), lease_until = NULL, last_error = ? WHERE id = ? AND attempts = ? AND state = 'leased'")
