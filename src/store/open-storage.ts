@@ -83,7 +83,7 @@ export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv 
       busyTimeoutMs: config.server ? SERVER_BUSY_TIMEOUT_MS : undefined,
     });
     const problems = async () => problemList(backend.problem(), await blobProblem(blobs, config));
-    return { kind: 'embedded', records: new KeySealingStore(backend.records, secrets), portal: backend.portal, queue: backend.queue, blobs, serverSecret, problems, close: backend.close };
+    return { kind: 'embedded', records: new KeySealingStore(backend.records, secrets), portal: backend.portal, queue: backend.queue, rateLimits: backend.rateLimits, blobs, serverSecret, problems, close: backend.close };
   }
   const masterKey = clusterMasterKey(env);
   // Link signing gets its own key derived from the master key, so one shared secret configures a node.
@@ -94,6 +94,7 @@ export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv 
     records: new KeySealingStore(backend.records, new SecretBox(masterKey)),
     portal: backend.portal,
     queue: backend.queue,
+    rateLimits: backend.rateLimits,
     blobs,
     serverSecret,
     problems: async () => problemList(...(await Promise.all([backend.problem(), blobProblem(blobs, config)]))),

@@ -248,6 +248,18 @@ export interface JobQueue {
   onWork(listener: () => void): () => void;
 }
 
+/**
+ * Token buckets shared by every API node (the API rate limit per partner and environment): one row per bucket,
+ * refilled and taken from in one statement, so two nodes never both spend the last token.
+ */
+export interface RateLimitStore {
+  /**
+   * Takes one token from `key`'s bucket, refilled at perSecond up to burst since its last use at nowMs: 0 when the
+   * request may go ahead, else the ms until a token is available.
+   */
+  takeToken(key: string, perSecond: number, burst: number, nowMs?: number): Promise<number>;
+}
+
 /** Image bytes, addressed by opaque keys the store chooses. */
 export interface BlobStore {
   put(key: string, data: Buffer): Promise<void>;

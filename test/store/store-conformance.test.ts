@@ -297,6 +297,34 @@ describe.each(BACKENDS)('%s backend', (backend) => {
     });
   });
 
+  describe('rate limits', () => {
+    it('a token bucket per key: the burst at once, then the sustained rate, with the exact wait; shared by every handle', async () => {
+      const take = (st: Storage, key: string, now: number) => st.rateLimits.takeToken(key, 4, 2, now);
+      const t0 = 1_000_000;
+      expect([await take(s, 'a', t0), await take(s, 'a', t0)]).toEqual([0, 0]);
+      expect(await take(s, 'a', t0)).toBe(250);
+      expect(await take(s, 'b', t0)).toBe(0);
+      // Another node (another handle on the same store) spends from the same bucket.
+      const other = await openStorage(config);
+      try {
+        expect(await take(other, 'a', t0 + 100)).toBeCloseTo(150);
+        expect(await take(other, 'a', t0 + 250)).toBe(0);
+        expect(await take(s, 'a', t0 + 250)).toBe(250);
+      } finally {
+        await other.close();
+      }
+      // Idle time refills up to the burst, never beyond; a clock behind the last use refills nothing.
+      expect([await take(s, 'a', t0 + 60_000), await take(s, 'a', t0 + 60_000), await take(s, 'a', t0 + 60_000)]).toEqual([0, 0, 250]);
+      expect(await take(s, 'a', t0 + 30_000)).toBe(250);
+    });
+
+    it('concurrent takes never hand out more than the burst', async () => {
+      const now = Date.now();
+      const waits = await Promise.all(Array.from({ length: 20 }, () => s.rateLimits.takeToken('c', 0.001, 5, now)));
+      expect(waits.filter((w) => w === 0)).toHaveLength(5);
+    });
+  });
+
   describe('portal', () => {
     it('accounts are unique by email whatever the case; sessions, login failures and claims are shared state', async () => {
       const p = await s.records.createPartner('A', { sandbox: 's', production: 'p' });

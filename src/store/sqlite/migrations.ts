@@ -152,4 +152,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_review_queue ON jobs (partner_id, environment, state, created_at);
     `,
   },
+  {
+    version: 3,
+    why: 'API rate-limit token buckets in the database, as in a cluster (one row per partner environment).',
+    sql: `
+      CREATE TABLE rate_buckets (
+        key TEXT PRIMARY KEY,
+        tokens REAL NOT NULL,
+        at_ms INTEGER NOT NULL,
+        granted INTEGER NOT NULL
+      );
+    `,
+  },
 ];
