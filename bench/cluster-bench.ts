@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { loadOrCreateTls } from '../src/http/tls.js';
@@ -282,6 +282,13 @@ function postgresCpuMs(dataDirPg: string): number {
 
 let receiverUrl = '';
 
+/** Statements the nodes ran since the last reset (the benchmark's own monitoring queries left out). */
+async function statementsSinceReset(db: pg.Client): Promise<number> {
+  const { rows } = await db.query(`SELECT coalesce(sum(calls), 0)::float8 AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+    WHERE d.datname = 'likeness_bench' AND s.query NOT ILIKE '%pg_stat%' AND s.query NOT ILIKE '%pg_current_wal_lsn%' AND s.query NOT ILIKE '%pg_database_size%'`);
+  return rows[0].calls;
+}
+
 async function main() {
   const machine = machineDescription();
   console.log(`Cluster benchmark (${long ? 'long' : 'CI'} run) on\n${machine}`);
@@ -339,7 +346,7 @@ async function main() {
   const clustered: Deployment = { name: 'cl', base: `${publicUrl}/v1`, partner: clusterPartner, client: new Client(ca), nodes: [...apis, ...workers] };
 
   const results: Record<string, { jobs: number; seconds: number; e2e: number[]; status: number[] }> = {};
-  const cost = { statements: 0, rows: 0, walBytes: 0, dbBytes: 0, s3Requests: 0, s3BytesIn: 0, s3BytesOut: 0, apiCpu: 0, workerCpu: 0, pgCpu: 0, embeddedCpu: 0, jobs: 0 };
+  const cost = { polls: 0, seconds: 0, statements: 0, rows: 0, walBytes: 0, dbBytes: 0, s3Requests: 0, s3BytesIn: 0, s3BytesOut: 0, apiCpu: 0, workerCpu: 0, pgCpu: 0, embeddedCpu: 0, jobs: 0 };
   const allCpu = (nodes: Node[]) => nodes.reduce((sum, n) => sum + (cpuMs(n.child.pid!) ?? 0), 0);
   try {
     // Warm both (JIT, prepared statements, connection pools); not measured.
@@ -372,8 +379,7 @@ async function main() {
         }
         // The statistics collector publishes row counts about once a second.
         await sleep(1500);
-        const stmts = await db.query(`SELECT sum(calls)::float8 AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-          WHERE d.datname = 'likeness_bench' AND s.query NOT ILIKE '%pg_stat%' AND s.query NOT ILIKE '%pg_current_wal_lsn%' AND s.query NOT ILIKE '%pg_database_size%'`);
+        const statements = await statementsSinceReset(db);
         const r = await db.query(
           `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8 AS wal, pg_database_size('likeness_bench')::float8 - $2 AS size,
              (SELECT (tup_inserted + tup_updated + tup_deleted)::float8 FROM pg_stat_database WHERE datname = 'likeness_bench') - $3 AS tup`,
@@ -381,7 +387,9 @@ async function main() {
         );
         const t = s3.traffic();
         cost.jobs += run.e2eMs.length;
-        cost.statements += stmts.rows[0].calls;
+        cost.statements += statements;
+        cost.polls += run.statusMs.length;
+        cost.seconds += run.seconds + 1.5;
         cost.rows += r.rows[0].tup;
         cost.walBytes += r.rows[0].wal;
         cost.dbBytes += r.rows[0].size;
@@ -394,6 +402,22 @@ async function main() {
       }
     }
     await stopAll([embNode]);
+
+    // What the statements per job are made of: the workers' idle loops (per second, whatever the load) and each
+    // /job_status poll, measured alone; the rest is the job itself.
+    await db.query('SELECT pg_stat_statements_reset()');
+    await sleep(3000);
+    const idlePerSecond = (await statementsSinceReset(db)) / 3;
+    const probe = (await runLoad(clustered, 1)).accepted[0];
+    await db.query('SELECT pg_stat_statements_reset()');
+    const probeStats: JobStats = { e2eMs: [], statusMs: [], retries: 0 };
+    const POLLS = 40;
+    const pollStart = performance.now();
+    for (let i = 0; i < POLLS; i++) {
+      const sign = generateSignature(clusterPartner.production_api_key, clusterPartner.partner_id);
+      await sendRetrying(clustered, probeStats, 'POST', `${clustered.base}/job_status`, () => JSON.stringify({ user_id: probe.userId, job_id: probe.jobId, partner_id: clusterPartner.partner_id, ...sign }), 'application/json');
+    }
+    const perPoll = ((await statementsSinceReset(db)) - (idlePerSecond * (performance.now() - pollStart)) / 1000) / POLLS;
 
     // The fault run: under load, kill -9 one worker and one API node once a third of the jobs are in, restart both.
     console.log('fault run: kill -9 of worker1 and api1 under load, then restart');
@@ -417,6 +441,9 @@ async function main() {
     const ratio = cl.jobs / cl.seconds / (emb.jobs / emb.seconds);
     const statusP99 = percentile(cl.status, 99);
     const per = (v: number) => v / cost.jobs;
+    const pollsPerJob = per(cost.polls);
+    const idlePerJob = (idlePerSecond * cost.seconds) / cost.jobs;
+    const ownPerJob = per(cost.statements) - pollsPerJob * perPoll - idlePerJob;
     const speed = [
       { name: `cluster throughput ≥ ${TARGET_RATIO * 100} % of embedded on the same machine`, ok: ratio >= TARGET_RATIO, value: `${(ratio * 100).toFixed(0)} %` },
       { name: `cluster /job_status p99 at concurrency ${CONCURRENCY} ≤ ${TARGET_STATUS_P99_MS} ms`, ok: statusP99 <= TARGET_STATUS_P99_MS, value: `${statusP99.toFixed(1)} ms` },
@@ -441,17 +468,20 @@ async function main() {
       '## Cluster (`npm run bench:cluster`)',
       '',
       machine,
+      `- Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min; ${loadavg()[0] > 3 ? 'the machine was busy with other work: speed figures are not representative' : 'a quiet machine'})`,
       '',
       `${long ? 'Long run (`--long`)' : 'CI run'}: the same job mix through (a) the embedded single process (\`serve\`, default settings: SQLite + local directory) and (b) 2 API processes (\`--role api\`) behind a TCP round-robin balancer in the benchmark process and 2 worker processes (\`--role worker --workers 1 --concurrency 2\`: 2 engine threads in all, as embedded) over PostgreSQL ${cluster ? '(Debian, fsync on, pg_stat_statements loaded)' : ''} and s3rver (standing in for S3), everything on this one machine. Each client (${CONCURRENCY} at once) runs an enrolment (job_type 4: selfie + 8 liveness frames, bursts/live-1) and, when it was approved, an authentication of the same user (job_type 2), through prep_upload and zip PUT over HTTPS, polling job_status every ${POLL_INTERVAL_MS} ms until the signed callback arrives (e2e). ${ROUNDS} rounds of ${JOBS_PER_ROUND} jobs per deployment, alternating, after a warm-up. Rate limits off (\`--rate-limit 0\`) on both. The machine is shared (other work may run beside the benchmark); both deployments run in the same time span.`,
       '',
       markdownTable(['deployment', 'jobs', 'jobs/s', 'e2e p50 ms', 'e2e p95 ms', '/job_status p50 ms', '/job_status p99 ms'], [row('embedded (1 process)', emb), row('cluster (2 API + 2 workers)', cl)]),
       '',
-      `Cluster cost per job (measured over the cluster rounds: ${cost.jobs} jobs; idle polling of the workers included):`,
+      `Cluster cost per job (measured over the cluster rounds: ${cost.jobs} jobs; CPU and statements include the clients' /job_status polls and the workers' idle loops):`,
       '',
       markdownTable(
         ['SQL statements (pg_stat_statements calls, BEGIN/COMMIT included)', 'rows written', 'WAL bytes', 'database growth bytes', 'S3 requests', 'S3 bytes up', 'S3 bytes down', 'API core-ms', 'worker core-ms (engine + its I/O)', 'PostgreSQL core-ms', 'embedded process core-ms'],
         [[per(cost.statements).toFixed(1), per(cost.rows).toFixed(1), per(cost.walBytes).toFixed(0), per(cost.dbBytes).toFixed(0), per(cost.s3Requests).toFixed(1), per(cost.s3BytesIn).toFixed(0), per(cost.s3BytesOut).toFixed(0), per(cost.apiCpu).toFixed(0), per(cost.workerCpu).toFixed(0), per(cost.pgCpu).toFixed(0), (cost.embeddedCpu / emb.jobs).toFixed(0)]],
       ),
+      '',
+      `SQL statements per job, taken apart: ${ownPerJob.toFixed(0)} for the job itself (prep_upload, upload, claim, heartbeats, completion, callback), ${pollsPerJob.toFixed(1)} /job_status polls × ${perPoll.toFixed(1)} statements each (measured alone), and ${idlePerJob.toFixed(0)} from the workers' idle loops (${idlePerSecond.toFixed(1)} statements/s for 2 workers, whatever the load: a cost per worker, not per job; slow jobs on a loaded machine spread it over fewer jobs).`,
       '',
       `Fault run: ${FAULT_JOBS} jobs at concurrency ${CONCURRENCY} on the cluster (job lease ${LEASE_MS} ms, extended by the worker's heartbeat); once a third of them had their callback, worker1 and api1 were killed with SIGKILL and restarted a second later. Clients retry a request whose connection broke or that answered 5xx (${faultRun.retries} retries), and prep_upload with the retry flag. Accepted = the zip PUT answered 200 (or 2393 to a retry). Afterwards, every accepted job's final job_status and every callback delivery (signature checked) were compared. ${faultRun.accepted.length} accepted, ${verdict.repeated} repeated deliveries (at-least-once; same result).`,
       '',
