@@ -124,7 +124,7 @@ export class TaskRunner {
       this.woken = false;
       return;
     }
-    const next = await this.queue.nextDueAt().catch(() => null);
+    const next = await this.queue.nextDueAt(this.opts.kinds).catch(() => null);
     const delay = Math.max(5, Math.min(this.opts.maxIdleMs, next ? next.getTime() - Date.now() : this.opts.maxIdleMs));
     await new Promise<void>((resolve) => {
       const done = () => {

@@ -242,8 +242,11 @@ export interface JobQueue {
    * unexpired leases: right for a single embedded process at start-up, wrong when other workers share the store.
    */
   recover(all?: boolean): Promise<number>;
-  /** Earliest time a not-yet-due task becomes ready or a lease runs out, for the worker's sleep. */
-  nextDueAt(): Promise<Date | null>;
+  /**
+   * Earliest time a task of these kinds becomes ready or its lease runs out, for the worker's sleep. Only the
+   * caller's kinds: another kind's due task would wake it again at once, and it would poll without pause.
+   */
+  nextDueAt(kinds: TaskKind[]): Promise<Date | null>;
   /** Calls `listener` when any process sharing this queue enqueues work; returns the unsubscribe function. */
   onWork(listener: () => void): () => void;
 }

@@ -219,7 +219,7 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       await s.records.acceptUpload(job.smileJobId, []);
       await s.queue.claim(['process_job'], 50);
       expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
-      expect((await s.queue.nextDueAt())!.getTime()).toBeLessThan(Date.now() + 1000);
+      expect((await s.queue.nextDueAt(['process_job']))!.getTime()).toBeLessThan(Date.now() + 1000);
       await new Promise((r) => setTimeout(r, 80));
       expect(await s.queue.claim(['process_job'], 60_000)).toMatchObject({ attempts: 2 });
     });
@@ -245,13 +245,24 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       expect(await s.queue.extend(takeover.id, 60_000)).toBe(false);
     });
 
+    it('tells a worker when its own kinds of task are due, not another kind\'s (it would poll without pause)', async () => {
+      const job = await s.records.createJob(newJob('001', 'j1'));
+      await s.records.acceptUpload(job.smileJobId, []);
+      // A job is ready now; the callback loops have nothing due and must sleep their full idle time.
+      expect((await s.queue.nextDueAt(['process_job']))!.getTime()).toBeLessThanOrEqual(Date.now());
+      expect(await s.queue.nextDueAt(['deliver_callback'])).toBeNull();
+      await s.queue.claim(['process_job'], 60_000);
+      expect(await s.queue.nextDueAt(['deliver_callback'])).toBeNull();
+      expect((await s.queue.nextDueAt(['process_job', 'deliver_callback']))!.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    });
+
     it('a failed task is retried at its time, or given up', async () => {
       const job = await s.records.createJob(newJob('001', 'j1'));
       await s.records.acceptUpload(job.smileJobId, []);
       const t = (await s.queue.claim(['process_job'], 60_000))!;
       await s.queue.fail(t.id, 'boom', new Date(Date.now() + 60_000));
       expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
-      expect((await s.queue.nextDueAt())!.getTime()).toBeGreaterThan(Date.now() + 30_000);
+      expect((await s.queue.nextDueAt(['process_job']))!.getTime()).toBeGreaterThan(Date.now() + 30_000);
       await s.close();
       s = await openStorage(config);
       expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
@@ -266,7 +277,7 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       expect(again.attempts).toBe(2);
       await s.queue.fail(again.id, 'gave up', null);
       expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
-      expect(await s.queue.nextDueAt()).toBeNull();
+      expect(await s.queue.nextDueAt(['process_job'])).toBeNull();
     });
 
     it('hands each task to exactly one of many concurrent claimers', async () => {

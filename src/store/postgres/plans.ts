@@ -90,7 +90,8 @@ const sql = {
     WHERE id = $4 AND attempts = $5 AND state = 'leased'`,
   recoverExpired: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased' AND lease_until <= now()`,
   recoverAll: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased'`,
-  nextDueAt: `SELECT LEAST((SELECT min(run_at) FROM tasks WHERE state = 'ready'), (SELECT min(lease_until) FROM tasks WHERE state = 'leased')) AS t`,
+  nextDueAt: `SELECT LEAST((SELECT min(run_at) FROM tasks WHERE state = 'ready' AND kind = ANY($1::text[])),
+    (SELECT min(lease_until) FROM tasks WHERE state = 'leased' AND kind = ANY($1::text[]))) AS t`,
 
   // Readiness: the database answers, through this pool, with a table of ours, and takes writes.
   checkWritable: `SELECT pg_is_in_recovery() AS standby, (SELECT count(*) FROM partners) AS partners`,

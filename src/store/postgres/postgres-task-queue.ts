@@ -47,8 +47,8 @@ export class PostgresTaskQueue implements JobQueue {
     return (await this.db.run(all ? PLANS.recoverAll : PLANS.recoverExpired)).rowCount ?? 0;
   }
 
-  async nextDueAt(): Promise<Date | null> {
-    const { rows } = await this.db.run<{ t: string | null }>(PLANS.nextDueAt);
+  async nextDueAt(kinds: TaskKind[]): Promise<Date | null> {
+    const { rows } = await this.db.run<{ t: string | null }>(PLANS.nextDueAt, [kinds]);
     return rows[0]?.t ? new Date(rows[0].t) : null;
   }
 
