@@ -5,12 +5,10 @@
 import type { Logger } from 'pino';
 import { LeaseLostError } from '../store/task-token.js';
 import type { JobQueue, Task, TaskKind } from '../store/types.js';
+import { keepLease } from './lease-heartbeat.js';
 
 /** 250 ms doubling: about 15 s in all, longer than a database restart takes. */
 const RECORD_FAILURE_RETRIES = 6;
-
-/** Heartbeats per lease: two may fail (a database restart) before a live worker's lease runs out. */
-const HEARTBEATS_PER_LEASE = 3;
 
 export type RunnerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
@@ -73,31 +71,17 @@ export class TaskRunner {
         await this.sleep();
         continue;
       }
-      const heartbeat = this.heartbeat(task);
+      // A slow but alive worker keeps its task (see lease-heartbeat.ts).
+      const release = keepLease(this.queue, task.id, this.opts.leaseMs, this.log.child({ runner: this.opts.name }));
       try {
         await this.opts.handle(task);
       } catch (err) {
         this.log.warn({ err, runner: this.opts.name, worker, taskId: task.id, kind: task.kind, attempts: task.attempts }, 'task failed');
         await this.recordFailure(task, err);
       } finally {
-        clearInterval(heartbeat);
+        release();
       }
     }
-  }
-
-  /**
-   * Extends the task's lease while its handler runs, so only a dead (or stuck event loop) worker's task is handed to
-   * another worker, however long the job takes; the lease stays short, so a dead worker's task is taken over soon.
-   */
-  private heartbeat(task: Task): NodeJS.Timeout {
-    const timer = setInterval(() => {
-      this.queue.extend(task.id, this.opts.leaseMs).then(
-        (held) => held || this.log.warn({ runner: this.opts.name, taskId: task.id }, 'lease lost while the task ran; its outcome will not be recorded'),
-        (err) => this.log.warn({ err, runner: this.opts.name, taskId: task.id }, 'extending a lease failed'),
-      );
-    }, this.opts.leaseMs / HEARTBEATS_PER_LEASE);
-    timer.unref();
-    return timer;
   }
 
   /**

@@ -16,6 +16,7 @@ import { authenticateRequest, type AuthenticatedPartner } from './request-auth.j
 import { errorResult } from './special-results.js';
 import { checkUserForJob } from './user-checks.js';
 import { callbackFor } from './result-view.js';
+import { keepLease } from './lease-heartbeat.js';
 
 const STATUS: Record<'approved' | 'provisional' | 'rejected', V2Status> = { approved: 'approved', provisional: 'pending', rejected: 'rejected' };
 
@@ -90,6 +91,8 @@ export async function runV2Job(
     }
   });
   let result;
+  // The request holds the job's task like a worker would, and keeps its lease while the engine runs.
+  const release = job.processTaskId ? keepLease(ctx.queue, job.processTaskId, ctx.config.jobLeaseMs, ctx.log) : () => {};
   try {
     result = await completeJobFromImages(ctx, job, stored, job.processTaskId);
   } catch (err) {
@@ -97,6 +100,8 @@ export async function runV2Job(
     const failed = errorResult(jobKind, apiError('SYSTEM_ERROR', 'System error: the job could not be processed'));
     await ctx.store.completeJob(job.smileJobId, { state: 'complete', result: failed, callback: callbackFor(job, failed) }, job.processTaskId);
     throw err;
+  } finally {
+    release();
   }
   return buildV2Response({
     code: result.resultCode,
