@@ -4,23 +4,21 @@
  * job in the same run; while it waits, each client also polls job_status as an eager SDK would. Writes the "api"
  * section of BENCHMARKS.md; `--check` exits 3 when a (speed) target is missed, 1 when the run itself fails.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import JSZip from 'jszip';
 import { createEngine } from '../src/engine/index.js';
 import { generateSignature } from '../src/protocol/signature.js';
+import { CLI, Client, cpuMs, smartSelfieZip, startServerProcess } from './lib/api-driver.js';
 import { flag, machineDescription, markdownTable, percentile, REPO_ROOT, writeBenchmarkSection } from './lib/report.js';
 
 const args = process.argv.slice(2);
 const dataDir = flag(args, 'data') ?? join(REPO_ROOT, '..', 'shared');
 const jobsPerLevel = Number(flag(args, 'jobs') ?? 24);
 const check = args.includes('--check');
-const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 const TARGET_OVERHEAD = 0.15;
 /** How often a waiting client polls job_status (the official SDKs poll every 1–2 s; this is four times eagerer). */
@@ -36,58 +34,10 @@ interface Partner {
   production_url: string;
 }
 
-class Client {
-  private readonly agent: Agent;
-  constructor(ca: string) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: 64, ca });
-  }
-  send(method: string, url: string, body: Buffer | string, contentType: string): Promise<{ status: number; body: string; ms: number }> {
-    const started = performance.now();
-    return new Promise((resolve, reject) => {
-      const req = request(url, { method, agent: this.agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-  close(): void {
-    this.agent.destroy();
-  }
-}
-
-/**
- * CPU time in ms a Linux process has used: its main thread (the event loop) alone, or all its threads (engine
- * workers included). Read from /proc; null elsewhere.
- */
-function cpuMs(pid: number, mainThreadOnly: boolean): number | null {
-  try {
-    const stat = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime (fields 14 and 15 of stat) in clock ticks, 100 per second on Linux.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
-
-async function startServerProcess(dir: string): Promise<{ child: ChildProcess; origin: string }> {
+function startServer(dir: string) {
   // Callbacks go to a receiver on loopback; 16 polling clients of one partner may pass the default rate limit, which
   // this benchmark does not measure.
-  const serveArgs = ['--allow-callback-hosts', '127.0.0.1', '--rate-limit', '0'];
-  const child = spawn(process.execPath, [CLI, 'serve', '--data', dir, '--port', '0', '--log-level', 'warn', ...serveArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const origin = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (https:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  return { child, origin };
+  return startServerProcess(['serve', '--data', dir, '--port', '0', '--log-level', 'warn', '--allow-callback-hosts', '127.0.0.1', '--rate-limit', '0']);
 }
 
 async function main() {
@@ -103,7 +53,7 @@ async function main() {
   // 2. The server in its own process, driven over HTTPS.
   const dir = mkdtempSync(join(tmpdir(), 'likeness-bench-api-'));
   const partner = JSON.parse(execFileSync(process.execPath, [CLI, 'partner', 'create', '--data', dir, '--json'], { encoding: 'utf8' })) as Partner;
-  const { child, origin } = await startServerProcess(dir);
+  const { child, origin } = await startServer(dir);
   const client = new Client(readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8'));
   const base = `${origin}/v1`;
   const sign = () => generateSignature(partner.production_api_key, partner.partner_id);
@@ -111,20 +61,7 @@ async function main() {
   const statusMs: number[] = [];
   let seq = 0;
 
-  const zipFor = async (params: Record<string, unknown>) => {
-    const zip = new JSZip();
-    zip.file('selfie.jpg', selfie);
-    zip.file(
-      'info.json',
-      JSON.stringify({
-        package_information: { language: 'javascript' },
-        misc_information: { retry: 'false', partner_params: params, smile_client_id: partner.partner_id },
-        id_info: { entered: 'false' },
-        images: [{ image_type_id: 0, image: '', file_name: 'selfie.jpg' }, ...frames.map((f) => ({ image_type_id: 6, image: f.toString('base64'), file_name: '' }))],
-      }),
-    );
-    return zip.generateAsync({ type: 'nodebuffer' });
-  };
+  const zipFor = (params: Record<string, unknown>) => smartSelfieZip(partner.partner_id, params, selfie, frames);
 
   // The partner's callback endpoint: resolves the waiting client when its job's signed result arrives.
   const waiting = new Map<string, () => void>();

@@ -100,6 +100,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       store,
       queue,
       blobs,
+      rateLimits: storage.rateLimits,
       engine: faceEngine,
       config,
       thresholds: opts.thresholds ?? config.thresholds,

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import selfsigned from 'selfsigned';
-import { startPostgres, startS3, stopPostgresSync } from './helpers/test-infrastructure.js';
+import { startPostgres, startS3, stopPostgresSync } from '../bench/lib/cluster-infrastructure.js';
 
 export default async function setup(): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'likeness-test-tls-'));

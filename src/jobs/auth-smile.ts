@@ -37,7 +37,7 @@ export async function authSmile(ctx: JobContext, environment: Environment, body:
       `You are not authorized to do that: auth_token is not partner ${partnerId}'s ${environment} token (a token of the other environment, or made before the ${environment} API key was rotated?)`,
     );
   }
-  checkRateLimit(ctx.config, partnerId, environment);
+  await checkRateLimit(ctx, partnerId, environment);
   const enrollment = coerceBoolean(body.enrollment, 'enrollment');
   const jobType = typeof body.job_type === 'number' ? body.job_type : enrollment ? JOB_TYPE.ENROLLMENT : JOB_TYPE.AUTHENTICATION;
   jobKind(jobType);

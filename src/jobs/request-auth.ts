@@ -78,6 +78,6 @@ export async function authenticateRequest(
   credentials: { partnerId: unknown; timestamp: unknown; signature: unknown },
 ): Promise<AuthenticatedPartner> {
   const partner = await authenticatePartner(ctx.store, environment, credentials, ctx.config.signatureMaxAgeMs);
-  checkRateLimit(ctx.config, partner.partnerId, environment);
+  await checkRateLimit(ctx, partner.partnerId, environment);
   return partner;
 }

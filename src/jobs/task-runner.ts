@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { LeaseLostError } from '../store/task-token.js';
 import type { JobQueue, Task, TaskKind } from '../store/types.js';
+import { keepLease } from './lease-heartbeat.js';
 
 /** 250 ms doubling: about 15 s in all, longer than a database restart takes. */
 const RECORD_FAILURE_RETRIES = 6;
@@ -79,12 +80,15 @@ export class TaskRunner {
         await this.sleep(claimed.skipped);
         continue;
       }
+      // A slow but alive worker keeps its task (see lease-heartbeat.ts).
+      const stopBeats = keepLease(this.queue, task.id, this.opts.leaseMs, this.log.child({ runner: this.opts.name }));
       try {
         await this.opts.handle(task);
       } catch (err) {
         this.log.warn({ err, runner: this.opts.name, worker, taskId: task.id, kind: task.kind, attempts: task.attempts }, 'task failed');
         await this.recordFailure(task, err);
       } finally {
+        stopBeats();
         this.release(task);
       }
     }
@@ -140,7 +144,7 @@ export class TaskRunner {
       this.woken = false;
       return;
     }
-    const next = await this.queue.nextDueAt().catch(() => null);
+    const next = await this.queue.nextDueAt(this.opts.kinds).catch(() => null);
     const untilNext = next ? next.getTime() - Date.now() : this.opts.maxIdleMs;
     const delay = Math.max(5, Math.min(this.opts.maxIdleMs, skipped && untilNext <= 0 ? this.opts.maxIdleMs : untilNext));
     await new Promise<void>((resolve) => {

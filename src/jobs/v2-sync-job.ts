@@ -17,6 +17,7 @@ import { authenticateRequest, type AuthenticatedPartner } from './request-auth.j
 import { errorResult } from './special-results.js';
 import { checkUserForJob } from './user-checks.js';
 import { callbackFor } from './result-view.js';
+import { keepLease } from './lease-heartbeat.js';
 
 const STATUS: Record<'approved' | 'provisional' | 'rejected', V2Status> = { approved: 'approved', provisional: 'pending', rejected: 'rejected' };
 
@@ -93,6 +94,8 @@ export async function runV2Job(
   logJobStep(ctx.log, 'accepted', job, { job_type: jobType, source: 'v2', callback: Boolean(callbackUrl) });
   logJobStep(ctx.log, 'stored', job, { images: stored.length });
   let result;
+  // The request holds the job's task like a worker would, and keeps its lease while the engine runs.
+  const release = job.processTaskId ? keepLease(ctx.queue, job.processTaskId, ctx.config.jobLeaseMs, ctx.log) : () => {};
   try {
     result = await completeJobFromImages(ctx, job, stored, job.processTaskId);
   } catch (err) {
@@ -102,6 +105,8 @@ export async function runV2Job(
     await ctx.store.completeJob(job.smileJobId, { state: 'complete', result: failed, callback }, job.processTaskId);
     recordDecision(ctx, job, { state: 'complete', result: failed, callback });
     throw err;
+  } finally {
+    release();
   }
   return buildV2Response({
     code: result.resultCode,

@@ -25,7 +25,7 @@ export async function webFaceCheck(ctx: JobContext, body: { token?: unknown; ima
     if (check.reason === 'expired') throw apiError('WEB_TOKEN_EXPIRED', 'The web token has expired: ask the partner for a new one');
     throw apiError('WEB_TOKEN_INVALID', 'The web token is not valid: it was altered or not issued by this server');
   }
-  checkRateLimit(ctx.config, check.claims.partner_id, check.claims.environment as Environment);
+  await checkRateLimit(ctx, check.claims.partner_id, check.claims.environment as Environment);
   if (typeof body.image !== 'string' || body.image === '') throw apiError('MISSING_PARAMETER', 'image (a base64 JPEG preview frame) is required');
   const image = Buffer.from(body.image, 'base64');
   if (image.length > FACE_CHECK_MAX_BYTES) throw apiError('PAYLOAD_TOO_LARGE', `image is larger than ${FACE_CHECK_MAX_BYTES / 1024} KB: send a small preview frame`);

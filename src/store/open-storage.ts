@@ -14,7 +14,7 @@ import { SealingRecordStore } from './sealing-record-store.js';
 import { SecretBox } from './secret-box.js';
 import { openSqliteBackend } from './sqlite/sqlite-backend.js';
 import type { Storage, StorageConfig, StorageKind, StorageProblem } from './storage.js';
-import type { BlobStore, JobQueue, RecordBackend } from './types.js';
+import type { BlobStore, JobQueue, RateLimitStore, RecordBackend } from './types.js';
 
 /** Images of the jobs just uploaded, kept in memory for the worker that processes them (about 60 jobs' worth). */
 const RECENT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
@@ -93,6 +93,7 @@ export interface OpenedBackend {
   records: RecordBackend;
   portal: PortalStore;
   queue: JobQueue;
+  rateLimits: RateLimitStore;
   /** The image store itself, without encryption or cache. */
   blobs: BlobStore;
   problem(): Promise<string | null>;
@@ -136,6 +137,7 @@ export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv 
     records: new SealingRecordStore(backend.records, keys.envelope),
     portal: backend.portal,
     queue: backend.queue,
+    rateLimits: backend.rateLimits,
     blobs,
     serverSecret: keys.serverSecret,
     problems: async () => problemList(...(await Promise.all([backend.problem(), blobProblem(blobs, config)]))),

@@ -3,7 +3,7 @@
  * that a record change and the task it enqueues share one transaction.
  */
 import type { PortalStore } from './portal-types.js';
-import type { BlobStore, JobQueue, RecordStore } from './types.js';
+import type { BlobStore, JobQueue, RateLimitStore, RecordStore } from './types.js';
 
 export type StorageKind = 'embedded' | 'cluster';
 
@@ -13,6 +13,8 @@ export interface Storage {
   records: RecordStore;
   portal: PortalStore;
   queue: JobQueue;
+  /** API rate-limit buckets, shared by every node of a cluster. */
+  rateLimits: RateLimitStore;
   blobs: BlobStore;
   /** Secret for capability links (upload URLs, image links, web tokens); the same on every node of a cluster. */
   serverSecret: Buffer;

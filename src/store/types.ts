@@ -321,6 +321,11 @@ export interface JobQueue {
    */
   claim(kinds: TaskKind[], leaseMs: number, skipDestinations?: readonly string[]): Promise<Task | null>;
   finish(taskId: string): Promise<void>;
+  /**
+   * The worker's heartbeat: its lease now runs out leaseMs from now, so a slow but alive worker keeps its task.
+   * False when the lease was lost (it ran out and another worker claimed the task, or the task is no longer leased).
+   */
+  extend(taskId: string, leaseMs: number): Promise<boolean>;
   /** Records a failure; reschedules at retryAt (backoff, a later callback attempt), or gives up (dead) when null. */
   fail(taskId: string, error: string, retryAt: Date | null): Promise<void>;
   /**
@@ -328,10 +333,25 @@ export interface JobQueue {
    * unexpired leases: right for a single embedded process at start-up, wrong when other workers share the store.
    */
   recover(all?: boolean): Promise<number>;
-  /** Earliest time a not-yet-due task becomes ready or a lease runs out, for the worker's sleep. */
-  nextDueAt(): Promise<Date | null>;
+  /**
+   * Earliest time a task of these kinds becomes ready or its lease runs out, for the worker's sleep. Only the
+   * caller's kinds: another kind's due task would wake it again at once, and it would poll without pause.
+   */
+  nextDueAt(kinds: TaskKind[]): Promise<Date | null>;
   /** Calls `listener` when any process sharing this queue enqueues work; returns the unsubscribe function. */
   onWork(listener: () => void): () => void;
+}
+
+/**
+ * Token buckets shared by every API node (the API rate limit per partner and environment): one row per bucket,
+ * refilled and taken from in one statement, so two nodes never both spend the last token.
+ */
+export interface RateLimitStore {
+  /**
+   * Takes one token from `key`'s bucket, refilled at perSecond up to burst since its last use at nowMs: 0 when the
+   * request may go ahead, else the ms until a token is available.
+   */
+  takeToken(key: string, perSecond: number, burst: number, nowMs?: number): Promise<number>;
 }
 
 /** Image bytes, addressed by opaque keys the store chooses. */

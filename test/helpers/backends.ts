@@ -9,7 +9,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { parseBlobsUrl } from '../../src/store/blob/s3-blob-store.js';
 import type { StorageConfig } from '../../src/store/storage.js';
-import { TEST_BUCKET } from './test-infrastructure.js';
+import { TEST_BUCKET } from '../../bench/lib/cluster-infrastructure.js';
 
 export type BackendName = 'embedded' | 'cluster';
 

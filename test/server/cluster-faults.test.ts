@@ -1,11 +1,13 @@
 /**
  * @file Faults a cluster must survive, each on real processes and infrastructure: a worker killed with SIGKILL
- * mid-job (another worker finishes it once the lease runs out: one final result, its callback delivered), the object
+ * mid-job (another worker finishes it once the lease runs out: one final result, its callback delivered), an API
+ * node killed with SIGKILL mid-upload (the client's retry on another node succeeds, nothing half-written), the object
  * store unreachable from one API node (a documented error, nothing recorded, the retry on another node succeeds),
  * and PostgreSQL restarted under load (nodes reconnect by themselves; no accepted job is lost).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -17,30 +19,59 @@ import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callbac
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { burstFrames, HAS_SHARED, REPO_ROOT, sharedFile } from '../helpers/shared-data.js';
 import { jobStatus, jobZip, prepUpload, putZip, waitForJob } from '../helpers/smile-client.js';
-import { freePort, pgCtl } from '../helpers/test-infrastructure.js';
+import { freePort, pgCtl } from '../../bench/lib/cluster-infrastructure.js';
 import { syntheticSelfie } from '../portal/portal-helpers.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const HAS_PG = Boolean(process.env.LIKENESS_TEST_PG_URL);
 
-/** `likeness serve --role worker` as its own process, ready once it prints where it listens. */
-async function spawnWorker(databaseUrl: string, blobsUrl: string, leaseMs: number): Promise<{ child: ChildProcess; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'likeness-worker-'));
+interface NodeProcess {
+  child: ChildProcess;
+  dir: string;
+  origin: string;
+}
+
+/** `likeness serve --role <role>` as its own process, ready once it prints where it listens. */
+async function spawnNode(role: 'api' | 'worker', databaseUrl: string, blobsUrl: string, leaseMs = 120_000): Promise<NodeProcess> {
+  const dir = mkdtempSync(join(tmpdir(), `likeness-${role}-`));
+  const tls = ['--tls-cert', process.env.LIKENESS_TEST_TLS_CERT!, '--tls-key', process.env.LIKENESS_TEST_TLS_KEY!];
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--role', 'worker', '--data', dir, '--database', databaseUrl, '--blobs', blobsUrl, '--port', String(await freePort()), '--workers', '1', '--concurrency', '1', '--log-level', 'warn'],
+    [CLI, 'serve', '--role', role, '--data', dir, '--database', databaseUrl, '--blobs', blobsUrl, '--port', String(await freePort()), '--workers', '1', '--concurrency', '1', '--log-level', 'warn', ...tls],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIKENESS_JOB_LEASE_MS: String(leaseMs), LIKENESS_MASTER_KEY: TEST_MASTER_KEY, LIKENESS_ALLOW_CALLBACK_HOSTS: '127.0.0.1' } },
   );
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  const origin = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       output += c.toString();
-      if (output.includes('listening on')) resolve();
+      const m = /listening on (https:\/\/\S+)/.exec(output);
+      if (m) resolve(m[1]);
     });
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}: ${output}`)));
   });
-  return { child, dir };
+  return { child, dir, origin };
+}
+
+const spawnWorker = (databaseUrl: string, blobsUrl: string, leaseMs: number) => spawnNode('worker', databaseUrl, blobsUrl, leaseMs);
+
+/**
+ * Starts PUTting the zip to an upload URL and, once `sent` bytes of it are on the wire, kills the node with SIGKILL
+ * (the client's request then fails, as it would behind a load balancer when the node dies).
+ */
+async function putThenKill(uploadUrl: string, zip: Buffer, sent: number, node: NodeProcess): Promise<void> {
+  const req = httpsRequest(uploadUrl, { method: 'PUT', headers: { 'content-type': 'application/zip', 'content-length': zip.length } });
+  const failed = new Promise<void>((resolve) => {
+    req.on('error', () => resolve());
+    req.on('response', (res) => (res.resume(), res.on('end', resolve), res.on('error', () => resolve())));
+  });
+  await new Promise<void>((resolve) => req.write(zip.subarray(0, sent), () => resolve()));
+  if (sent < zip.length) await new Promise((r) => setTimeout(r, 200));
+  else req.end();
+  node.child.kill('SIGKILL');
+  await new Promise((r) => node.child.once('exit', r));
+  req.destroy();
+  await failed;
 }
 
 async function stop(worker: { child: ChildProcess; dir: string } | undefined): Promise<void> {
@@ -124,6 +155,50 @@ describe.skipIf(!HAS_PG || !HAS_SHARED)('kill -9 of a worker mid-job', () => {
     const deliveries = async () =>
       (await db.query(`SELECT d.state FROM callback_deliveries d JOIN jobs j ON j.smile_job_id = d.smile_job_id WHERE j.job_id = $1`, [killed!.jobId])).rows;
     await expect.poll(deliveries, { timeout: 30_000 }).toEqual([{ state: 'delivered' }]);
+  });
+});
+
+describe.skipIf(!HAS_PG || !HAS_SHARED)('kill -9 of an API node mid-upload', () => {
+  it('the retry on another API node succeeds; the job is never recorded without all its images', { timeout: 180_000 }, async () => {
+    // The surviving node runs the workers too, so the retried job also completes.
+    const healthy = await startTestServer({ engine, backend: 'cluster' });
+    const nodes: NodeProcess[] = [];
+    const frames = burstFrames('live-1').map((f) => readFileSync(f));
+    try {
+      // Killed while the zip is still arriving, and killed the moment the whole zip was sent (it may then be storing
+      // the images, or have committed the job without answering yet).
+      for (const [label, part] of [['half the zip sent', 0.5], ['whole zip sent', 1]] as const) {
+        const doomed = await spawnNode('api', healthy.storage.databaseUrl!, healthy.storage.blobsUrl!);
+        nodes.push(doomed);
+        const p = { user_id: `mid-u-${part}-${Date.now()}`, job_id: `mid-j-${part}-${Date.now()}`, job_type: 4 };
+        const viaDoomed = { ...healthy, baseUrl: `${doomed.origin}/v1` };
+        const prep = await prepUpload(viaDoomed, { userId: p.user_id, jobId: p.job_id, jobType: 4 });
+        expect(prep.status, label).toBe(200);
+        expect(prep.body.upload_url.startsWith(doomed.origin)).toBe(true);
+        const zip = await jobZip(p, { selfie: sharedFile('faces', 'img1.jpg'), liveness: frames });
+        await putThenKill(prep.body.upload_url, zip, Math.floor(zip.length * part), doomed);
+
+        // Whatever the node managed before it died, the job has all its images or none and no task.
+        const store = healthy.server.ctx.store;
+        const job = (await store.getJob(healthy.partnerId, 'production', p.job_id))!;
+        const images = await store.getJobImages(job.smileJobId);
+        if (job.state === 'awaiting_upload') expect(images, label).toEqual([]);
+        else expect(images, label).toHaveLength(1 + frames.length);
+        for (const img of images) expect(await healthy.server.ctx.blobs.get(img.blobKey), label).not.toBeNull();
+        if (part < 1) expect(job.state, label).toBe('awaiting_upload');
+
+        // The client retries the same upload URL; the load balancer sends it to the surviving node.
+        const retried = await putZip(prep.body.upload_url.replace(doomed.origin, healthy.origin), zip);
+        if (job.state === 'awaiting_upload') expect(retried.status, label).toBe(200);
+        else expect([retried.status, retried.body.code], label).toEqual([409, '2393']);
+        const status = await waitForJob(healthy, p.user_id, p.job_id, 'production', 120_000);
+        expect(status.result.IsFinalResult, label).toBe('true');
+        expect(await store.getJobImages(job.smileJobId), label).toHaveLength(1 + frames.length);
+      }
+    } finally {
+      for (const n of nodes) await stop(n);
+      await healthy.close();
+    }
   });
 });
 

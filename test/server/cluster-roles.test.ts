@@ -75,6 +75,29 @@ describe.skipIf(!process.env.LIKENESS_TEST_PG_URL)('a cluster of API and worker 
   });
 });
 
+describe.skipIf(!process.env.LIKENESS_TEST_PG_URL)('rate limits across API nodes', () => {
+  it('a partner environment spends one budget whichever node its requests reach', async () => {
+    // No job runs here: an engine that is never called spares loading the models.
+    const idleEngine = { close: async () => {} } as unknown as FaceEngine;
+    const limits = { role: 'api' as const, rateLimitPerSecond: 1, rateLimitBurst: 3 };
+    const a = await startTestServer({ engine: idleEngine, backend: 'cluster', config: limits });
+    const b = await startTestServer({ engine: idleEngine, backend: 'cluster', storage: { ...a.storage, dataDir: mkdtempSync(join(tmpdir(), 'likeness-rl-')) }, config: limits });
+    try {
+      const list = (node: TestServer) => postJson(`${node.baseUrl}/admin/users/list`, { partner_id: node.partnerId, ...signed(node.partnerId, node.productionKey) });
+      // The burst of 3 spread over both nodes (a per-process limit would allow 3 on each).
+      expect((await Promise.all([list(a), list(b), list(a)])).map((r) => r.status)).toEqual([200, 200, 200]);
+      const refused = await list(b);
+      expect(refused.status).toBe(429);
+      expect(refused.body.code).toBe('2292');
+      expect((await list(a)).status).toBe(429);
+    } finally {
+      await b.close();
+      rmSync(b.storage.dataDir, { recursive: true, force: true });
+      await a.close();
+    }
+  });
+});
+
 describe.skipIf(!process.env.LIKENESS_TEST_PG_URL)('cluster configuration', () => {
   const start = (config: Record<string, unknown>) =>
     startServer({ config: { dataDir: mkdtempSync(join(tmpdir(), 'likeness-cfg-')), port: 0, ...config }, logger: pino({ level: 'silent' }) });

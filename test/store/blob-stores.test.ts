@@ -1,12 +1,15 @@
 /**
- * @file Image blobs: atomic writes under checked keys, and the recent-image cache in front of them.
+ * @file Image blobs: atomic writes under checked keys, the recent-image cache in front of them, and an object store
+ * that stops answering.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalDirBlobStore } from '../../src/store/blob/local-dir-blob-store.js';
 import { RecentBlobCache } from '../../src/store/blob/recent-blob-cache.js';
+import { openS3BlobStore } from '../../src/store/blob/s3-blob-store.js';
 
 let dir: string;
 beforeEach(() => {
@@ -56,5 +59,27 @@ describe('RecentBlobCache', () => {
     expect((await cache.get('b.img'))!.toString()).toBe('67890');
     await cache.delete(['b.img']);
     expect(await cache.get('b.img')).toBeNull();
+  });
+});
+
+describe('S3BlobStore', () => {
+  it('gives up on a store that accepts the connection and never answers, after its requestTimeoutMs', async () => {
+    // A stalled object store: the TCP connection opens, no HTTP answer ever comes.
+    const sockets = new Set<Socket>();
+    const stalled = createServer((s) => sockets.add(s));
+    await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
+    process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
+    const endpoint = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`;
+    const blobs = openS3BlobStore(`s3://bucket/p?endpoint=${encodeURIComponent(endpoint)}&forcePathStyle=true&requestTimeoutMs=300`);
+    try {
+      const started = Date.now();
+      await expect(blobs.put('production/001/1/selfie-0-ab.img', Buffer.from('jpeg bytes'))).rejects.toThrow();
+      // The SDK retries (3 attempts with backoff); without the timeout enforced the put hangs for ever.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      stalled.close();
+    }
   });
 });

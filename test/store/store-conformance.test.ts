@@ -271,9 +271,41 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       await s.records.acceptUpload(job.smileJobId, []);
       await s.queue.claim(['process_job'], 50);
       expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
-      expect((await s.queue.nextDueAt())!.getTime()).toBeLessThan(Date.now() + 1000);
+      expect((await s.queue.nextDueAt(['process_job']))!.getTime()).toBeLessThan(Date.now() + 1000);
       await new Promise((r) => setTimeout(r, 80));
       expect(await s.queue.claim(['process_job'], 60_000)).toMatchObject({ attempts: 2 });
+    });
+
+    it('a heartbeat keeps a slow but alive worker\'s lease; once lost, it cannot be extended again', async () => {
+      const job = await s.records.createJob(newJob('001', 'j1'));
+      await s.records.acceptUpload(job.smileJobId, []);
+      const t = (await s.queue.claim(['process_job'], 150))!;
+      // Three heartbeats carry the lease well past its first 150 ms: nobody else may take the task meanwhile.
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        expect(await s.queue.extend(t.id, 150)).toBe(true);
+        expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
+      }
+      // The worker stops beating (it died): the lease runs out and another worker claims the task.
+      await new Promise((r) => setTimeout(r, 200));
+      const takeover = (await s.queue.claim(['process_job'], 60_000))!;
+      expect(takeover.attempts).toBe(2);
+      // The first worker comes back: its heartbeat says the lease is lost, and the new holder keeps it.
+      expect(await s.queue.extend(t.id, 60_000)).toBe(false);
+      expect(await s.queue.extend(takeover.id, 60_000)).toBe(true);
+      await s.queue.finish(takeover.id);
+      expect(await s.queue.extend(takeover.id, 60_000)).toBe(false);
+    });
+
+    it('tells a worker when its own kinds of task are due, not another kind\'s (it would poll without pause)', async () => {
+      const job = await s.records.createJob(newJob('001', 'j1'));
+      await s.records.acceptUpload(job.smileJobId, []);
+      // A job is ready now; the callback loops have nothing due and must sleep their full idle time.
+      expect((await s.queue.nextDueAt(['process_job']))!.getTime()).toBeLessThanOrEqual(Date.now());
+      expect(await s.queue.nextDueAt(['deliver_callback'])).toBeNull();
+      await s.queue.claim(['process_job'], 60_000);
+      expect(await s.queue.nextDueAt(['deliver_callback'])).toBeNull();
+      expect((await s.queue.nextDueAt(['process_job', 'deliver_callback']))!.getTime()).toBeGreaterThan(Date.now() + 30_000);
     });
 
     it('a failed task is retried at its time, or given up', async () => {
@@ -282,7 +314,7 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       const t = (await s.queue.claim(['process_job'], 60_000))!;
       await s.queue.fail(t.id, 'boom', new Date(Date.now() + 60_000));
       expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
-      expect((await s.queue.nextDueAt())!.getTime()).toBeGreaterThan(Date.now() + 30_000);
+      expect((await s.queue.nextDueAt(['process_job']))!.getTime()).toBeGreaterThan(Date.now() + 30_000);
       await s.close();
       s = await openStorage(config);
       expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
@@ -297,7 +329,7 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       expect(again.attempts).toBe(2);
       await s.queue.fail(again.id, 'gave up', null);
       expect(await s.queue.claim(['process_job'], 60_000)).toBeNull();
-      expect(await s.queue.nextDueAt()).toBeNull();
+      expect(await s.queue.nextDueAt(['process_job'])).toBeNull();
     });
 
     it('hands each task to exactly one of many concurrent claimers', async () => {
@@ -325,6 +357,34 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       await s.records.acceptUpload(job.smileJobId, []);
       await expect.poll(() => woken, { timeout: 3000 }).toBeGreaterThan(0);
       stop();
+    });
+  });
+
+  describe('rate limits', () => {
+    it('a token bucket per key: the burst at once, then the sustained rate, with the exact wait; shared by every handle', async () => {
+      const take = (st: Storage, key: string, now: number) => st.rateLimits.takeToken(key, 4, 2, now);
+      const t0 = 1_000_000;
+      expect([await take(s, 'a', t0), await take(s, 'a', t0)]).toEqual([0, 0]);
+      expect(await take(s, 'a', t0)).toBe(250);
+      expect(await take(s, 'b', t0)).toBe(0);
+      // Another node (another handle on the same store) spends from the same bucket.
+      const other = await openStorage(config);
+      try {
+        expect(await take(other, 'a', t0 + 100)).toBeCloseTo(150);
+        expect(await take(other, 'a', t0 + 250)).toBe(0);
+        expect(await take(s, 'a', t0 + 250)).toBe(250);
+      } finally {
+        await other.close();
+      }
+      // Idle time refills up to the burst, never beyond; a clock behind the last use refills nothing.
+      expect([await take(s, 'a', t0 + 60_000), await take(s, 'a', t0 + 60_000), await take(s, 'a', t0 + 60_000)]).toEqual([0, 0, 250]);
+      expect(await take(s, 'a', t0 + 30_000)).toBe(250);
+    });
+
+    it('concurrent takes never hand out more than the burst', async () => {
+      const now = Date.now();
+      const waits = await Promise.all(Array.from({ length: 20 }, () => s.rateLimits.takeToken('c', 0.001, 5, now)));
+      expect(waits.filter((w) => w === 0)).toHaveLength(5);
     });
   });
 

@@ -107,7 +107,9 @@ export function openS3BlobStore(url: string): S3BlobStore {
     region: config.region,
     endpoint: config.endpoint,
     forcePathStyle: config.forcePathStyle,
-    requestHandler: { requestTimeout: config.requestTimeoutMs, connectionTimeout: Math.min(config.requestTimeoutMs, 3000) },
+    // Without throwOnRequestTimeout the SDK only warns when a request outlasts requestTimeout, and it hangs on: a
+    // stalled store would hold an upload (and a worker's job, whose lease its heartbeat keeps) forever.
+    requestHandler: { requestTimeout: config.requestTimeoutMs, connectionTimeout: Math.min(config.requestTimeoutMs, 3000), throwOnRequestTimeout: true },
   });
   return new S3BlobStore(client, config);
 }

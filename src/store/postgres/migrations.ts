@@ -189,4 +189,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    why: 'API rate-limit token buckets shared by every API node (one row per partner environment).',
+    sql: `
+      CREATE TABLE rate_buckets (
+        key text PRIMARY KEY,
+        tokens double precision NOT NULL,
+        at_ms bigint NOT NULL,
+        granted boolean NOT NULL
+      );
+    `,
+  },
 ];

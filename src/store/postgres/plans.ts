@@ -115,12 +115,22 @@ const sql = {
     UPDATE tasks t SET state = 'leased', lease_until = now() + $2 * interval '1 millisecond', attempts = t.attempts + 1
     FROM next WHERE t.id = next.id
     RETURNING t.id, t.kind, t.payload, t.attempts`,
+  // The API rate limit (postgres-rate-limits.ts): in SET, b.* is the row before the update.
+  takeToken: `INSERT INTO rate_buckets AS b (key, tokens, at_ms, granted) VALUES ($1, $3::float8 - 1, $4, true)
+    ON CONFLICT (key) DO UPDATE SET
+      granted = LEAST($3::float8, b.tokens + GREATEST(0, $4 - b.at_ms) * $2::float8 / 1000) >= 1,
+      tokens = LEAST($3::float8, b.tokens + GREATEST(0, $4 - b.at_ms) * $2::float8 / 1000)
+        - CASE WHEN LEAST($3::float8, b.tokens + GREATEST(0, $4 - b.at_ms) * $2::float8 / 1000) >= 1 THEN 1 ELSE 0 END,
+      at_ms = GREATEST(b.at_ms, $4)
+    RETURNING tokens, granted`,
+  extendLease: `UPDATE tasks SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND attempts = $2 AND state = 'leased'`,
   finishTask: `UPDATE tasks SET state = 'done', lease_until = NULL WHERE id = $1 AND attempts = $2 AND state = 'leased'`,
   failTask: `UPDATE tasks SET state = $1, run_at = COALESCE($2, run_at), lease_until = NULL, last_error = $3
     WHERE id = $4 AND attempts = $5 AND state = 'leased'`,
   recoverExpired: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased' AND lease_until <= now()`,
   recoverAll: `UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased'`,
-  nextDueAt: `SELECT LEAST((SELECT min(run_at) FROM tasks WHERE state = 'ready'), (SELECT min(lease_until) FROM tasks WHERE state = 'leased')) AS t`,
+  nextDueAt: `SELECT LEAST((SELECT min(run_at) FROM tasks WHERE state = 'ready' AND kind = ANY($1::text[])),
+    (SELECT min(lease_until) FROM tasks WHERE state = 'leased' AND kind = ANY($1::text[]))) AS t`,
 
   // Metrics: the unfinished tasks (both partial indexes) and the review queue (its index, partners listed).
   taskBacklog: `SELECT kind, count(*)::int AS n, min(created_at) AS oldest FROM tasks WHERE state IN ('ready', 'leased') GROUP BY kind`,

@@ -3,12 +3,13 @@
  * together take turns; the later ones find nothing to do), and the record, portal and queue stores over the pool.
  */
 import type { PortalStore } from '../portal-types.js';
-import type { JobQueue, RecordBackend } from '../types.js';
+import type { JobQueue, RateLimitStore, RecordBackend } from '../types.js';
 import { PG_MIGRATIONS } from './migrations.js';
 import { PgListener } from './pg-listener.js';
 import { PLANS, TEMPLATE_CHANNEL, WORK_CHANNEL } from './plans.js';
 import { PostgresDb } from './postgres-db.js';
 import { PostgresPortalStore } from './postgres-portal-store.js';
+import { PostgresRateLimits } from './postgres-rate-limits.js';
 import { PostgresRecordStore } from './postgres-record-store.js';
 import { PostgresTaskQueue } from './postgres-task-queue.js';
 
@@ -17,6 +18,7 @@ export interface PostgresBackend {
   records: RecordBackend;
   portal: PortalStore;
   queue: JobQueue;
+  rateLimits: RateLimitStore;
   /** Why the database cannot take writes now (see Storage.problems); null when it can. */
   problem(): Promise<string | null>;
   close(): Promise<void>;
@@ -72,6 +74,7 @@ export async function openPostgresBackend(url: string): Promise<PostgresBackend>
     records: new PostgresRecordStore(db, listener),
     portal: new PostgresPortalStore(db),
     queue,
+    rateLimits: new PostgresRateLimits(db),
     problem: async () => {
       try {
         const { rows } = await db.run<{ standby: boolean }>(PLANS.checkWritable);

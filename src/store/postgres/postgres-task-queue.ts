@@ -27,6 +27,11 @@ export class PostgresTaskQueue implements JobQueue {
     if ((await this.db.run(PLANS.finishTask, [rowId, attempts])).rowCount !== 1) throw new LeaseLostError(taskId);
   }
 
+  async extend(taskId: string, leaseMs: number): Promise<boolean> {
+    const { rowId, attempts } = parseTaskToken(taskId);
+    return (await this.db.run(PLANS.extendLease, [rowId, attempts, leaseMs])).rowCount === 1;
+  }
+
   async fail(taskId: string, error: string, retryAt: Date | null): Promise<void> {
     const { rowId, attempts } = parseTaskToken(taskId);
     const res = await this.db.run(PLANS.failTask, [retryAt ? 'ready' : 'dead', retryAt, error.slice(0, 1000), rowId, attempts]);
@@ -37,8 +42,8 @@ export class PostgresTaskQueue implements JobQueue {
     return (await this.db.run(all ? PLANS.recoverAll : PLANS.recoverExpired)).rowCount ?? 0;
   }
 
-  async nextDueAt(): Promise<Date | null> {
-    const { rows } = await this.db.run<{ t: string | null }>(PLANS.nextDueAt);
+  async nextDueAt(kinds: TaskKind[]): Promise<Date | null> {
+    const { rows } = await this.db.run<{ t: string | null }>(PLANS.nextDueAt, [kinds]);
     return rows[0]?.t ? new Date(rows[0].t) : null;
   }
 

@@ -192,4 +192,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    why: 'API rate-limit token buckets in the database, as in a cluster (one row per partner environment).',
+    sql: `
+      CREATE TABLE rate_buckets (
+        key TEXT PRIMARY KEY,
+        tokens REAL NOT NULL,
+        at_ms INTEGER NOT NULL,
+        granted INTEGER NOT NULL
+      );
+    `,
+  },
 ];

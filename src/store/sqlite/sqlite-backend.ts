@@ -5,9 +5,10 @@
 import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { PortalStore } from '../portal-types.js';
-import type { JobQueue, RecordBackend } from '../types.js';
+import type { JobQueue, RateLimitStore, RecordBackend } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqlitePortalStore } from './sqlite-portal-store.js';
+import { SqliteRateLimits } from './sqlite-rate-limits.js';
 import { SqliteRecordStore } from './sqlite-record-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
@@ -18,6 +19,7 @@ export interface SqliteBackend {
   records: RecordBackend;
   portal: PortalStore;
   queue: JobQueue;
+  rateLimits: RateLimitStore;
   /** Why the database cannot take writes now (see Storage.problems); null when it can. */
   problem(): string | null;
   close(): Promise<void>;
@@ -47,6 +49,7 @@ export function openSqliteBackend(file: string, options: { backgroundCheckpoints
   const checkpointer = options.backgroundCheckpoints ? new WalCheckpointer(file) : null;
   if (checkpointer) db.pragma('wal_autocheckpoint = 0');
   const queue = new SqliteTaskQueue(db);
+  const rateLimits = new SqliteRateLimits(file, checkpointer !== null);
   // An open connection keeps writing into a file deleted (or replaced) behind it: compare what is at the path now.
   const opened = statSync(file);
   const problem = (): string | null => {
@@ -66,8 +69,10 @@ export function openSqliteBackend(file: string, options: { backgroundCheckpoints
     records: new SqliteRecordStore(db, queue),
     portal: new SqlitePortalStore(db),
     queue,
+    rateLimits,
     problem,
     close: async () => {
+      rateLimits.close();
       await checkpointer?.close();
       if (checkpointer) db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();

@@ -69,6 +69,11 @@ export class SqliteTaskQueue implements JobQueue {
     this.finishSync(taskId);
   }
 
+  async extend(taskId: string, leaseMs: number): Promise<boolean> {
+    const { rowId, attempts } = parseTaskToken(taskId);
+    return this.sql("UPDATE tasks SET lease_until = ? WHERE id = ? AND attempts = ? AND state = 'leased'").run(Date.now() + leaseMs, rowId, attempts).changes === 1;
+  }
+
   async fail(taskId: string, error: string, retryAt: Date | null): Promise<void> {
     const { rowId, attempts } = parseTaskToken(taskId);
     const res = this.sql("UPDATE tasks SET state = ?, run_at = COALESCE(?, run_at), lease_until = NULL, last_error = ? WHERE id = ? AND attempts = ? AND state = 'leased'")
@@ -81,9 +86,10 @@ export class SqliteTaskQueue implements JobQueue {
     return this.sql("UPDATE tasks SET state = 'ready', lease_until = NULL WHERE state = 'leased' AND lease_until <= ?").run(until).changes;
   }
 
-  async nextDueAt(): Promise<Date | null> {
-    const r = this.sql("SELECT MIN(run_at) AS t FROM tasks WHERE state = 'ready'").get() as { t: number | null };
-    const leased = this.sql("SELECT MIN(lease_until) AS t FROM tasks WHERE state = 'leased'").get() as { t: number | null };
+  async nextDueAt(kinds: TaskKind[]): Promise<Date | null> {
+    const inKinds = `kind IN (${kinds.map(() => '?').join(',')})`;
+    const r = this.sql(`SELECT MIN(run_at) AS t FROM tasks WHERE state = 'ready' AND ${inKinds}`).get(...kinds) as { t: number | null };
+    const leased = this.sql(`SELECT MIN(lease_until) AS t FROM tasks WHERE state = 'leased' AND ${inKinds}`).get(...kinds) as { t: number | null };
     const times = [r.t, leased.t].filter((x): x is number => x !== null);
     return times.length ? new Date(Math.min(...times)) : null;
   }

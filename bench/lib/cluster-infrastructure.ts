@@ -1,7 +1,8 @@
 /**
- * @file The cluster backends' real infrastructure for a test run: a throwaway PostgreSQL cluster (Debian's
- * `postgresql`, run as the `postgres` user because initdb refuses root) and an S3-compatible server (`s3rver` from
- * npm, standing in for MinIO/AWS). Started once by the global setup; tests get their own database and key prefix.
+ * @file The cluster backends' real infrastructure, shared by the test run and `bench:cluster`: a throwaway
+ * PostgreSQL cluster (Debian's `postgresql`, run as the `postgres` user because initdb refuses root) and an
+ * S3-compatible server (`s3rver` from npm, standing in for MinIO/AWS). The tests' global setup starts them once;
+ * tests get their own database and key prefix.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -11,6 +12,9 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 
 export const TEST_BUCKET = 'likeness-test';
+
+/** Server settings beyond the defaults (`bench:cluster` loads pg_stat_statements to count statements per job). */
+export type PostgresSettings = Record<string, string>;
 
 function postgresBin(): string | null {
   const root = '/usr/lib/postgresql';
@@ -42,14 +46,16 @@ export interface PostgresCluster {
   dataDir: string;
   pgCtl: string;
   port: number;
+  settings?: PostgresSettings;
 }
 
 /** pg_ctl start/stop of a running test cluster (fault tests restart it). */
-export function pgCtl(cluster: Pick<PostgresCluster, 'pgCtl' | 'dataDir' | 'port'>, action: 'start' | 'stop'): Promise<void> {
+export function pgCtl(cluster: Pick<PostgresCluster, 'pgCtl' | 'dataDir' | 'port' | 'settings'>, action: 'start' | 'stop'): Promise<void> {
   const dir = join(cluster.dataDir, '..');
+  const extra = Object.entries(cluster.settings ?? {}).map(([k, v]) => ` -c ${k}=${v}`).join('');
   const args =
     action === 'start'
-      ? ['-D', cluster.dataDir, '-o', `-p ${cluster.port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, '-l', join(dir, 'log'), '-w', 'start']
+      ? ['-D', cluster.dataDir, '-o', `-p ${cluster.port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200${extra}`, '-l', join(dir, 'log'), '-w', 'start']
       : ['-D', cluster.dataDir, '-m', 'immediate', '-w', 'stop'];
   return asPostgres(cluster.pgCtl, args);
 }
@@ -65,7 +71,7 @@ export function stopPostgresSync(cluster: Pick<PostgresCluster, 'pgCtl' | 'dataD
 }
 
 /** null when Debian's postgresql is not installed (`.ci/run` installs it). */
-export async function startPostgres(tempDir: string): Promise<PostgresCluster | null> {
+export async function startPostgres(tempDir: string, settings?: PostgresSettings): Promise<PostgresCluster | null> {
   const bin = postgresBin();
   if (!bin) return null;
   const dir = join(tempDir, 'pg');
@@ -79,14 +85,28 @@ export async function startPostgres(tempDir: string): Promise<PostgresCluster | 
   const dataDir = join(dir, 'data');
   // fsync off: a throwaway cluster for tests, never for figures reported as production-like.
   await asPostgres(join(bin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'likeness', '--no-sync']);
-  const cluster = { adminUrl: '', dataDir, pgCtl: join(bin, 'pg_ctl'), port: await freePort() };
+  const cluster = { adminUrl: '', dataDir, pgCtl: join(bin, 'pg_ctl'), port: await freePort(), settings };
   await pgCtl(cluster, 'start');
   cluster.adminUrl = `postgres://likeness@127.0.0.1:${cluster.port}/postgres`;
   return cluster;
 }
 
-export async function startS3(directory: string): Promise<{ endpoint: string; close(): Promise<void> }> {
+export interface S3Server {
+  endpoint: string;
+  /** Requests served so far, and the request and response body bytes they carried. */
+  traffic(): { requests: number; bytesIn: number; bytesOut: number };
+  close(): Promise<void>;
+}
+
+export async function startS3(directory: string): Promise<S3Server> {
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: TEST_BUCKET, configs: [] }] });
   const { port } = (await server.run()) as unknown as { port: number };
-  return { endpoint: `http://127.0.0.1:${port}`, close: () => server.close() };
+  const traffic = { requests: 0, bytesIn: 0, bytesOut: 0 };
+  // A second listener beside s3rver's own: it only counts.
+  server.httpServer.on('request', (req, res) => {
+    traffic.requests++;
+    traffic.bytesIn += Number(req.headers['content-length'] ?? 0);
+    res.once('finish', () => (traffic.bytesOut += Number(res.getHeader('content-length') ?? 0)));
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, traffic: () => ({ ...traffic }), close: () => server.close() };
 }

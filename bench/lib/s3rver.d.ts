@@ -1,4 +1,4 @@
-// s3rver ships no types; the tests use only these.
+// s3rver ships no types; the tests and bench:cluster use only these.
 declare module 's3rver' {
   interface S3rverOptions {
     port?: number;
@@ -11,5 +11,7 @@ declare module 's3rver' {
     constructor(options: S3rverOptions);
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
+    /** The node:http server that run() started. */
+    httpServer: import('node:http').Server;
   }
 }
