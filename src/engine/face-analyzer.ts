@@ -3,8 +3,8 @@ import { headPose, eyeOpenness, fivePoints, mouthOpenness } from './face-signals
 import { decodeImage } from './image/decode.js';
 import { grayRect, laplacianVariance, type RawImage } from './image/raw-image.js';
 import type { ModelManifest } from './manifest.js';
-import type { Box } from './math/nms.js';
-import { pickMainFace } from './main-face.js';
+import type { Box, ScoredBox } from './math/nms.js';
+import { mainFacePriority, pickMainFace } from './main-face.js';
 import { AntiSpoof } from './models/anti-spoof.js';
 import { Detector } from './models/detector.js';
 import { Embedder } from './models/embedder.js';
@@ -123,7 +123,7 @@ export class FaceAnalyzer {
     brightness /= alignedGray.length;
     const side = (b: Box) => Math.max(b[2] - b[0], b[3] - b[1]);
     const alignedW = this.embedder.inputWidth;
-    const competingFace = this.hasCompetingFace(img, faces.map((f) => f.box), mainIndex);
+    const competingFace = this.hasCompetingFace(img, faces, mainIndex);
     const quality = assessQuality(
       {
         faces: faces.length,
@@ -166,18 +166,19 @@ export class FaceAnalyzer {
   }
 
   /**
-   * A second face of comparable size fails the image only when it is about as sharp as the main face: press and
-   * street photos often hold a large but defocused bystander, which is not a second subject.
+   * A second face about as prominent as the main one (see `secondFacePriorityRatio`) fails the image when it is about
+   * as sharp as the main face: press and street photos often hold a large but defocused bystander, which is not a
+   * second subject.
    */
-  private hasCompetingFace(img: RawImage, boxes: Box[], mainIndex: number): boolean {
+  private hasCompetingFace(img: RawImage, faces: readonly ScoredBox[], mainIndex: number): boolean {
     const q = this.settings.quality;
-    const side = (b: Box) => Math.max(b[2] - b[0], b[3] - b[1]);
-    const mainSide = side(boxes[mainIndex]);
-    const comparable = boxes.filter((b, i) => i !== mainIndex && side(b) >= q.secondFaceSizeRatio * mainSide);
+    const priority = (f: ScoredBox) => mainFacePriority(f, img.width, img.height);
+    const mainPriority = priority(faces[mainIndex]);
+    const comparable = faces.filter((f, i) => i !== mainIndex && priority(f) >= q.secondFacePriorityRatio * mainPriority);
     if (comparable.length === 0) return false;
     const sharpness = (b: Box) => laplacianVariance(grayRect(img, [b[0], b[1], b[2] - b[0], b[3] - b[1]], 64, 64), 64, 64);
-    const mainSharpness = sharpness(boxes[mainIndex]);
-    return comparable.some((b) => sharpness(b) >= q.bystanderSharpnessRatio * mainSharpness);
+    const mainSharpness = sharpness(faces[mainIndex].box);
+    return comparable.some((f) => sharpness(f.box) >= q.bystanderSharpnessRatio * mainSharpness);
   }
 
   async dispose(): Promise<void> {

@@ -30,10 +30,13 @@ export interface QualitySettings {
   /** Mean eye aspect ratio below which the eyes count as closed (open eyes measured 0.23–0.50). */
   minEyeOpenness: number;
   /**
-   * A second face whose box side is at least this fraction of the main face's is "comparable" and fails the image,
-   * unless it is far blurrier than the main face (a defocused bystander, see `bystanderSharpnessRatio`).
+   * A second face whose main-face priority (box side weighted by closeness to the centre, `mainFacePriority`) is at
+   * least this fraction of the main face's competes with it and fails the image, unless it is far blurrier than the
+   * main face (a defocused bystander, see `bystanderSharpnessRatio`). 0.8 refuses a couple side by side (1.0) and a
+   * group selfie (0.83) but not a smaller or off-centre face beside the subject: on lfw-dev the main face was the
+   * subject in all 102 photos a side-ratio rule of 0.6 refused (MODELS.md, "Face choice").
    */
-  secondFaceSizeRatio: number;
+  secondFacePriorityRatio: number;
   /** A comparable second face with sharpness below this fraction of the main face's is a defocused bystander. */
   bystanderSharpnessRatio: number;
   /**
@@ -118,7 +121,7 @@ export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
     maxYaw: 0.7,
     maxPitch: 0.6,
     minEyeOpenness: 0.12,
-    secondFaceSizeRatio: 0.6,
+    secondFacePriorityRatio: 0.8,
     bystanderSharpnessRatio: 0.25,
     maxBacklitRatio: 0.55,
   }),
