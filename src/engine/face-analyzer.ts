@@ -4,6 +4,7 @@ import { decodeImage } from './image/decode.js';
 import { grayRect, laplacianVariance, type RawImage } from './image/raw-image.js';
 import type { ModelManifest } from './manifest.js';
 import type { Box, ScoredBox } from './math/nms.js';
+import { faceTemplate } from './fusion.js';
 import { mainFacePriority, pickMainFace } from './main-face.js';
 import { AntiSpoof } from './models/anti-spoof.js';
 import { Detector } from './models/detector.js';
@@ -66,25 +67,29 @@ export class FaceAnalyzer {
     private readonly landmarker: Landmarker,
     private readonly embedder: Embedder,
     private readonly antiSpoof: AntiSpoof,
+    /** The second recogniser (manifest `fusion`), run on selfies only; null when absent or switched off. */
+    private readonly fusionEmbedder: Embedder | null,
     private readonly settings: EngineSettings,
     private readonly maxInputPixels: number,
   ) {}
 
   static async load(manifest: ModelManifest, session: SessionOptions, settings: EngineSettings, maxInputPixels: number): Promise<FaceAnalyzer> {
+    const fusion = settings.fusion ? manifest.fusion : null;
     const loads = await Promise.allSettled([
       Detector.load(manifest.dir, manifest.detector, session),
       Landmarker.load(manifest.dir, manifest.landmarks, session),
       Embedder.load(manifest.dir, manifest.embedding, session),
       AntiSpoof.load(manifest.dir, manifest.antispoof, session),
+      fusion ? Embedder.load(manifest.dir, fusion, session) : null,
     ] as const);
-    const [d, l, e, a] = loads;
-    if (d.status === 'fulfilled' && l.status === 'fulfilled' && e.status === 'fulfilled' && a.status === 'fulfilled') {
-      return new FaceAnalyzer(d.value, l.value, e.value, a.value, settings, maxInputPixels);
+    const [d, l, e, a, f] = loads;
+    if (d.status === 'fulfilled' && l.status === 'fulfilled' && e.status === 'fulfilled' && a.status === 'fulfilled' && f.status === 'fulfilled') {
+      return new FaceAnalyzer(d.value, l.value, e.value, a.value, f.value, settings, maxInputPixels);
     }
     // Every session has settled before the worker reports the failure, so none is still being created natively when
     // the pool terminates the thread; the ones that did load are released.
-    await Promise.allSettled(loads.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
-    throw [d, l, e, a].find((r) => r.status === 'rejected')?.reason;
+    await Promise.allSettled(loads.map((r) => (r.status === 'fulfilled' ? r.value?.dispose() : undefined)));
+    throw loads.find((r) => r.status === 'rejected')?.reason;
   }
 
   /** Rejects with ImageError for unusable input; a usable image without a face resolves with `faces: 0`. */
@@ -106,13 +111,15 @@ export class FaceAnalyzer {
         s.quality,
       );
       return {
-        analysis: { width: decoded.width, height: decoded.height, faces: 0, box: null, detectionScore: 0, quality, spoof: null, embedding: null, signals: null },
+        analysis: { width: decoded.width, height: decoded.height, faces: 0, box: null, detectionScore: 0, quality, spoof: null, embedding: null, template: null, signals: null },
         thumbnail,
       };
     }
     const main = faces[mainIndex];
     const points = await this.landmarker.landmarks(img, main.box);
-    const { embedding, alignedGray } = await this.embedder.embed(img, fivePoints(points), role === 'selfie' && s.flipAverage);
+    const five = fivePoints(points);
+    const { embedding, alignedGray } = await this.embedder.embed(img, five, role === 'selfie' && s.flipAverage);
+    const second = role === 'selfie' && this.fusionEmbedder ? (await this.fusionEmbedder.embed(img, five, s.flipAverage)).embedding : null;
     const checkSpoof = role !== 'frame-no-spoof';
     const spoofInput = checkSpoof && deferSpoof ? this.antiSpoof.prepare(img, main.box) : undefined;
     const spoof = checkSpoof && !deferSpoof ? this.spoofResult(await this.antiSpoof.score(img, main.box)) : null;
@@ -149,6 +156,7 @@ export class FaceAnalyzer {
         quality,
         spoof,
         embedding,
+        template: faceTemplate(embedding, second),
         signals: { yaw: pose.yaw, pitch: pose.pitch, eyeOpenness: eyes, mouthOpenness: mouthOpenness(points) },
       },
       thumbnail,
@@ -182,6 +190,6 @@ export class FaceAnalyzer {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.detector.dispose(), this.landmarker.dispose(), this.embedder.dispose(), this.antiSpoof.dispose()]);
+    await Promise.all([this.detector.dispose(), this.landmarker.dispose(), this.embedder.dispose(), this.antiSpoof.dispose(), this.fusionEmbedder?.dispose()]);
   }
 }

@@ -92,6 +92,12 @@ export interface EngineSettings {
    * Liveness frames keep the single run: their embeddings only check that every frame shows the selfie's person.
    */
   flipAverage: boolean;
+  /**
+   * Run the manifest's second recogniser (`models.fusion`) on selfies and fuse its score with the primary one's
+   * (src/engine/fusion.ts). Off, a selfie's template is its primary embedding alone and comparisons score by the
+   * primary cosine translated to the fused scale, so the same thresholds hold. Liveness frames never run it.
+   */
+  fusion: boolean;
   /** Longest side of the working image for a selfie; larger inputs are shrunk by a power of two on decode. */
   maxWorkingSidePx: number;
   /**
@@ -110,6 +116,7 @@ export interface EngineSettings {
 export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
   matchThreshold: DEFAULT_MATCH_THRESHOLD,
   flipAverage: true,
+  fusion: true,
   maxWorkingSidePx: 1280,
   maxFrameSidePx: 640,
   minImageSidePx: 48,

@@ -4,7 +4,7 @@
  */
 import { decide, forcedDecision } from '../decision/index.js';
 import type { JobKind } from '../decision/types.js';
-import { ImageError, matchToReference } from '../engine/index.js';
+import { ImageError } from '../engine/index.js';
 import type { SmartSelfieMeasurements } from '../engine/types.js';
 import { isApiError } from '../errors/api-errors.js';
 import type { CompletedJob, JobImage, JobRecord, JobResult } from '../store/types.js';
@@ -47,7 +47,7 @@ async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: 
   try {
     if (early) {
       const measured = await early;
-      m = { ...measured, match: matchToReference(measured.selfie, reference) };
+      m = { ...measured, match: ctx.engine.matchToReference(measured.selfie, reference) };
     } else {
       m = await runEngine(ctx, job, images, selfieImage, reference);
     }
@@ -59,8 +59,8 @@ async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: 
     job.environment === 'sandbox' && job.options.sandboxResult ? forcedDecision(kind, job.options.sandboxResult) : decide(kind, m, ctx.thresholds);
   const result = resultFromDecision(decision, scoresOf(m));
   const outcome: CompletedJob = { state: decision.category === 'provisional' ? 'review' : 'complete', result };
-  if (kind === 'enroll' && decision.category === 'approved' && m.selfie.embedding) {
-    outcome.enrollment = { userId: job.userId, template: m.selfie.embedding, imageKey: selfieImage.blobKey, replace: job.options.allowReenroll };
+  if (kind === 'enroll' && decision.category === 'approved' && m.selfie.template) {
+    outcome.enrollment = { userId: job.userId, template: m.selfie.template, imageKey: selfieImage.blobKey, replace: job.options.allowReenroll };
   }
   return outcome;
 }
