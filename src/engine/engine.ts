@@ -44,15 +44,15 @@ export function matchToReference(selfie: FaceAnalysis, reference: Float32Array |
   return reference && selfie.template ? { similarity: templateSimilarity(reference, selfie.template, scoring) } : null;
 }
 
-/** How templates made with this manifest score (src/engine/fusion.ts). */
-export function faceScoring(manifest: ModelManifest): FaceScoring {
-  return { primaryDimensions: manifest.embedding.dimensions, fusion: manifest.fusion, primaryPoints: manifest.embedding.operatingPoints };
+/** How templates score with this manifest, fusion on or off (src/engine/fusion.ts). */
+export function faceScoring(manifest: ModelManifest, fusion: boolean): FaceScoring {
+  return { primaryDimensions: manifest.embedding.dimensions, fusion: fusion ? manifest.fusion : null, primaryPoints: manifest.embedding.operatingPoints };
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<FaceEngine> {
   const settings = resolveSettings(options.settings);
   const modelsDir = options.modelsDir ?? process.env.LIKENESS_MODELS_DIR ?? defaultModelsDir();
-  const scoring = faceScoring(await loadManifest(modelsDir, true));
+  const scoring = faceScoring(await loadManifest(modelsDir, true), settings.fusion);
   const choice = options.executionProvider ?? DEFAULT_EXECUTION_PROVIDER;
   const workers = options.workers ?? available();
   const init = {
