@@ -10,9 +10,9 @@ import { DEFAULT_MATCH_THRESHOLD, DEFAULT_SETTINGS, MATCH_THRESHOLD_FMR_1E3, MAT
 import { HAS_SHARED, SHARED_MISSING, sharedFile } from '../helpers/shared-data.js';
 
 describe('operating points', () => {
-  it('the engine and decision defaults are the thresholds the manifest gives the shipped (fused) score', async () => {
-    const { embedding, fusion } = await loadManifest(defaultModelsDir(), false);
-    const at = (fmr: number) => (fusion ?? embedding).operatingPoints.find((p) => p.fmr === fmr)?.threshold;
+  it('the engine and decision defaults are the thresholds the manifest gives the shipped embedding model', async () => {
+    const { embedding } = await loadManifest(defaultModelsDir(), false);
+    const at = (fmr: number) => embedding.operatingPoints.find((p) => p.fmr === fmr)?.threshold;
     expect(at(1e-4)).toBe(DEFAULT_MATCH_THRESHOLD);
     expect(at(1e-3)).toBe(MATCH_THRESHOLD_FMR_1E3);
     expect(at(1e-5)).toBe(MATCH_THRESHOLD_FMR_1E5);
