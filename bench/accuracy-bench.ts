@@ -473,7 +473,7 @@ threshold). Scores are the cosine of the main faces' embeddings, each photo embe
 otherwise, pairs count only when both photos pass the quality gates (the population the decision sees: a photo that
 fails a gate is rejected before any comparison). Intervals are 95 %: FNMR by bootstrap over identities (2,000
 resamples; a person's pairs are not independent), FMR by Wilson's interval (treating impostor pairs as independent,
-which they are not quite: it is optimistic). Run took ${benchSeconds.toFixed(0)} s.
+which they are not quite: it is optimistic). Run took ${benchSeconds.toFixed(0)} s${results.some((r) => Number.isNaN(r.msPerPhoto)) ? ' (analyses from `--cache`, made by an earlier run of the same engine and models on the same machine: a fresh run embeds every photo once per variant, which took 16 minutes for the three variants on this machine under a load average of ~20)' : ''}.
 
 ### DET operating points, report split (${shipped.report.gated.genuine.length} genuine, ${shipped.report.gated.impostor.length} impostor pairs with the shipped variant)
 
