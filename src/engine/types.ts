@@ -64,6 +64,11 @@ export interface FaceAnalysis {
   spoof: SpoofResult | null;
   /** L2-normalised embedding of the main face (512-d for the shipped model); null when there is no face. */
   embedding: Float32Array | null;
+  /**
+   * What a registration stores and a face comparison scores: for a selfie, the embedding followed by the second
+   * recogniser's when fusion is on (src/engine/fusion.ts); otherwise the embedding itself. Null when there is no face.
+   */
+  template: Float32Array | null;
   /** Landmark-derived signals used for burst liveness. */
   signals: { yaw: number; pitch: number; eyeOpenness: number; mouthOpenness: number } | null;
 }
@@ -170,5 +175,7 @@ export interface FaceEngine {
   compare(a: Buffer, b: Buffer): Promise<CompareResult>;
   liveness(selfie: Buffer, frames: Buffer[]): Promise<LivenessResult>;
   smartSelfie(input: SmartSelfieInput): Promise<SmartSelfieMeasurements>;
+  /** The selfie's similarity to a registered template, or null without a template or a face in the selfie. */
+  matchToReference(selfie: FaceAnalysis, reference: Float32Array | undefined): SmartSelfieMeasurements['match'];
   close(): Promise<void>;
 }

@@ -57,8 +57,8 @@ async function enrollmentFor(ctx: JobContext, job: JobRecord): Promise<Enrollmen
   const selfie = image ? await ctx.blobs.get(image.blobKey) : null;
   if (!image || !selfie) throw apiError('REVIEW_CANNOT_REGISTER', 'Cannot approve this enrolment: its selfie is no longer stored');
   const analysis = await ctx.engine.analyze(selfie);
-  if (!analysis.embedding) throw apiError('REVIEW_CANNOT_REGISTER', 'Cannot approve this enrolment: no face was found in the selfie to register');
-  return { userId: job.userId, template: analysis.embedding, imageKey: image.blobKey, replace: job.options.allowReenroll };
+  if (!analysis.template) throw apiError('REVIEW_CANNOT_REGISTER', 'Cannot approve this enrolment: no face was found in the selfie to register');
+  return { userId: job.userId, template: analysis.template, imageKey: image.blobKey, replace: job.options.allowReenroll };
 }
 
 /**

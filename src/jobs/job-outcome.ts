@@ -4,7 +4,7 @@
  */
 import { decide, forcedDecision } from '../decision/index.js';
 import type { JobKind } from '../decision/types.js';
-import { ImageError, matchToReference } from '../engine/index.js';
+import { ImageError } from '../engine/index.js';
 import type { SmartSelfieMeasurements } from '../engine/types.js';
 import { isApiError } from '../errors/api-errors.js';
 import type { CompletedJob, DuplicateCandidate, JobImage, JobRecord, JobResult } from '../store/types.js';
@@ -50,7 +50,7 @@ async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: 
   try {
     if (early) {
       const measured = await early;
-      m = { ...measured, match: matchToReference(measured.selfie, reference) };
+      m = { ...measured, match: ctx.engine.matchToReference(measured.selfie, reference) };
     } else {
       m = await runEngine(ctx, job, images, selfieImage, reference);
     }
@@ -71,8 +71,8 @@ async function evaluate(ctx: JobContext, job: JobRecord, kind: JobKind, images: 
   const result = resultFromDecision(decision, scores);
   if (duplicates.length) result.duplicates = duplicates;
   const outcome: CompletedJob = { state: decision.category === 'provisional' ? 'review' : 'complete', result };
-  if (kind === 'enroll' && decision.category === 'approved' && m.selfie.embedding) {
-    outcome.enrollment = { userId: job.userId, template: m.selfie.embedding, imageKey: selfieImage.blobKey, replace: job.options.allowReenroll };
+  if (kind === 'enroll' && decision.category === 'approved' && m.selfie.template) {
+    outcome.enrollment = { userId: job.userId, template: m.selfie.template, imageKey: selfieImage.blobKey, replace: job.options.allowReenroll };
   }
   return outcome;
 }

@@ -15,6 +15,7 @@ function measurements(o: { faces?: number; qualityReasons?: string[]; hints?: 'b
       quality: { ok: faces > 0 && reasons.length === 0, reasons: faces ? reasons : ['no_face'], hints: o.hints ?? [], brightness: 120, backgroundBrightness: 120, sharpness: 400, faceSizePx: 200, yaw: 0, pitch: 0, eyeOpenness: 0.3 },
       spoof: faces ? { real: (o.spoof ?? 0.98) >= 0.5, score: o.spoof ?? 0.98 } : null,
       embedding: faces ? new Float32Array(512).fill(1 / Math.sqrt(512)) : null,
+      template: faces ? new Float32Array(512).fill(1 / Math.sqrt(512)) : null,
       signals: null,
     },
     liveness: {

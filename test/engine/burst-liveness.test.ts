@@ -16,6 +16,7 @@ function frame(o: { emb?: Float32Array | null; yaw?: number; mouth?: number; spo
       quality: { ok: !!emb, reasons: emb ? [] : ['no_face'], hints: [], brightness: 120, backgroundBrightness: 120, sharpness: 500, faceSizePx: 280, yaw: o.yaw ?? 0, pitch: 0, eyeOpenness: 0.3 },
       spoof: emb && o.spoof !== null ? { real: (o.spoof ?? 0.99) >= 0.5, score: o.spoof ?? 0.99 } : null,
       embedding: emb,
+      template: emb,
       signals: emb ? { yaw: o.yaw ?? 0, pitch: 0, eyeOpenness: 0.3, mouthOpenness: o.mouth ?? 0.05 } : null,
     },
     thumbnail: new Float32Array(768).fill(o.thumb ?? 0).map((v, i) => v + (i % 7)),

@@ -92,6 +92,8 @@ describe('real photos shipped with @vladmandic/human', () => {
     expect(a.embedding).toHaveLength(512);
     const norm = Math.hypot(...a.embedding!);
     expect(norm).toBeCloseTo(1, 5);
+    // Fusion is off by default: a selfie's template is its embedding (fusion.test.ts has the fused template).
+    expect(a.template).toEqual(a.embedding);
     expect(a.box![2]).toBeGreaterThan(a.box![0]);
   });
 
@@ -166,10 +168,13 @@ describe.skipIf(!HAS_SHARED)(`../shared evaluation photos${HAS_SHARED ? '' : ` (
     expect(real.live).toBe(true);
   });
 
-  it('flags a two-person photo but not a photo with a small or defocused face behind the subject', async () => {
-    expect((await engine.analyze(sharedFile('faces', 'couple.jpg'))).quality.reasons).toContain('multiple_faces');
-    for (const f of ['img54.jpg', 'img41.jpg']) {
-      const a = await engine.analyze(sharedFile('faces', f));
+  it('flags a two-person photo or a group selfie but not a smaller, off-centre or defocused face beside the subject', async () => {
+    for (const f of ['couple.jpg', 'selfie-many-people.jpg']) {
+      expect((await engine.analyze(sharedFile('faces', f))).quality.reasons).toContain('multiple_faces');
+    }
+    // Mike_Tyson_0002: a sharp second face 0.91 of the subject's size, but at the edge of the frame (priority 0.64).
+    for (const f of [sharedFile('faces', 'img54.jpg'), sharedFile('faces', 'img41.jpg'), sharedFile('lfw-dev', 'Mike_Tyson_0002.jpg')]) {
+      const a = await engine.analyze(f);
       expect(a.faces).toBeGreaterThan(1);
       expect(a.quality.reasons).not.toContain('multiple_faces');
     }
