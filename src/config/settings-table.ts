@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { DEFAULT_THRESHOLDS } from '../decision/thresholds.js';
 import { DEFAULT_EXECUTION_PROVIDER, EXECUTION_PROVIDER_CHOICES } from '../engine/backend/execution-provider.js';
-import { DEFAULT_SETTINGS, SPOOF_AGGREGATIONS } from '../engine/settings.js';
+import { DEFAULT_SETTINGS, SPOOF_AGGREGATIONS, type EngineSettings } from '../engine/settings.js';
 import { parseAllowList } from '../net/destination-policy.js';
 import type { ServerConfig } from './server-config.js';
 
@@ -86,8 +86,13 @@ const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const snake = (s: string) => kebab(s).replace(/-/g, '_').toUpperCase();
 
 /** A row of an engine setting group: flag --<group>-<key>, env LIKENESS_<GROUP>_<KEY>, default from DEFAULT_SETTINGS. */
-function engineRow(group: 'engine' | 'quality' | 'liveness', key: string, type: SettingType, description: string, range: Partial<SettingSpec> = {}): SettingSpec {
-  const defaults = (group === 'engine' ? DEFAULT_SETTINGS : DEFAULT_SETTINGS[group]) as unknown as Record<string, unknown>;
+type EngineKeys = {
+  engine: Exclude<keyof EngineSettings, 'quality' | 'liveness' | 'matchThreshold'>;
+  quality: keyof EngineSettings['quality'];
+  liveness: keyof EngineSettings['liveness'];
+};
+function engineRow<G extends keyof EngineKeys>(group: G, key: EngineKeys[G] & string, type: SettingType, description: string, range: Partial<SettingSpec> = {}): SettingSpec {
+  const defaults = (group === 'engine' ? DEFAULT_SETTINGS : DEFAULT_SETTINGS[group as 'quality' | 'liveness']) as unknown as Record<string, unknown>;
   const value = type === 'boolean' ? '<true|false>' : type === 'string' ? '<name>' : '<n>';
   return {
     path: (group === 'engine' ? `engineSettings.${key}` : `engineSettings.${group}.${key}`) as SettingPath,
@@ -146,6 +151,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'engineExecutionProvider', flag: '--execution-provider <name>', env: 'LIKENESS_EXECUTION_PROVIDER', type: 'string', default: DEFAULT_EXECUTION_PROVIDER, choices: EXECUTION_PROVIDER_CHOICES, description: "onnxruntime execution provider: auto = CUDA where onnxruntime's CUDA provider is installed and a GPU is visible, else CPU" },
   { path: 'modelsDir', flag: '--models-dir <dir>', env: 'LIKENESS_MODELS_DIR', type: 'string', nullable: true, default: null, description: 'directory holding the face models and manifest.json (default: the installed package\'s models/)' },
   engineRow('engine', 'flipAverage', 'boolean', 'embed a selfie and its mirror image and sum the two embeddings (~6 ms more)'),
+  engineRow('engine', 'fusion', 'boolean', 'fuse a second recogniser\'s score into selfie-to-registered-selfie matching (off: ~20 % more CPU per job for a gain inside the confidence interval; MODELS.md)'),
   engineRow('engine', 'maxWorkingSidePx', 'integer', 'longest side of the working image for a selfie; larger inputs are shrunk on decode', { min: 64, max: 8192 }),
   engineRow('engine', 'maxFrameSidePx', 'integer', 'longest side of the working image for a liveness frame', { min: 64, max: 8192 }),
   engineRow('engine', 'minImageSidePx', 'integer', 'smallest accepted image side, in pixels', { min: 1, max: 4096 }),
@@ -156,7 +162,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   engineRow('quality', 'maxYaw', 'number', '|yaw| (0 frontal, ~1 profile) above which the pose is extreme', { min: 0, max: 2 }),
   engineRow('quality', 'maxPitch', 'number', '|pitch| above which the pose is extreme', { min: 0, max: 2 }),
   engineRow('quality', 'minEyeOpenness', 'number', 'mean eye aspect ratio below which the eyes count as closed', ratio),
-  engineRow('quality', 'secondFaceSizeRatio', 'number', 'a second face at least this fraction of the main face\'s size fails the image', ratio),
+  engineRow('quality', 'secondFacePriorityRatio', 'number', 'a second face whose size weighted by centrality is at least this fraction of the main face\'s (and about as sharp) fails the image', ratio),
   engineRow('quality', 'bystanderSharpnessRatio', 'number', 'a second face below this fraction of the main face\'s sharpness is a defocused bystander', ratio),
   engineRow('quality', 'maxBacklitRatio', 'number', 'face luma below this fraction of its surroundings\' gives the backlit hint', ratio),
   engineRow('liveness', 'minFaceFraction', 'number', 'fraction of liveness frames that must contain a face', ratio),
