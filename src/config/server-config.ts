@@ -152,7 +152,6 @@ export function buildServerConfig(input: ServerConfigInput): Readonly<ServerConf
   const problems = configProblems(cfg);
   if (!problems.length && (cfg.tlsCertFile === null) !== (cfg.tlsKeyFile === null)) problems.push('give both a TLS certificate (--tls-cert) and its key (--tls-key), or neither');
   if (!problems.length && cfg.masterKey !== null && cfg.masterKeyFile !== null) problems.push('give the master key (LIKENESS_MASTER_KEY) or a file holding it (--master-key-file / LIKENESS_MASTER_KEY_FILE), not both');
-  if (!problems.length && cfg.sandboxUrl !== null && !/^https?:\/\/[^/]+\/*$/.test(cfg.sandboxUrl)) problems.push(`--sandbox-url / LIKENESS_SANDBOX_URL (sandboxUrl) must be an http(s) origin (no path), got ${cfg.sandboxUrl}`);
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return deepFreeze({
     ...cfg,

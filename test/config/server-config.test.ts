@@ -172,6 +172,6 @@ describe('likeness serve', () => {
     const cfg = buildServerConfig({ ...configFromEnv({ LIKENESS_SANDBOX_URL: 'https://sandbox.likeness.example:8443/' }), dataDir: '/tmp/x' });
     expect(cfg.sandboxUrl).toBe('https://sandbox.likeness.example:8443');
     expect(buildServerConfig({ dataDir: '/tmp/x' }).sandboxUrl).toBeNull();
-    expect(() => buildServerConfig({ dataDir: '/tmp/x', sandboxUrl: 'https://likeness.example/sandbox' })).toThrow(/sandboxUrl must be an http\(s\) origin/);
+    expect(() => buildServerConfig({ dataDir: '/tmp/x', sandboxUrl: 'https://likeness.example/sandbox' })).toThrow(/\(sandboxUrl\) must be an http\(s\) origin \(no path\)/);
   });
 });
