@@ -14,9 +14,9 @@ import { Agent, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import JSZip from 'jszip';
 import { generateSignature } from '../src/protocol/signature.js';
 import { openStorage } from '../src/store/open-storage.js';
+import { smartSelfieZip } from './lib/api-driver.js';
 import { flag, machineDescription, markdownTable, percentile, REPO_ROOT, writeBenchmarkSection } from './lib/report.js';
 
 const args = process.argv.slice(2);
@@ -97,21 +97,6 @@ function multipart(fields: Record<string, string>, files: { field: string; data:
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
-}
-
-async function jobZip(params: Record<string, unknown>, partnerId: string): Promise<Buffer> {
-  const zip = new JSZip();
-  zip.file('selfie.jpg', selfie);
-  zip.file(
-    'info.json',
-    JSON.stringify({
-      package_information: { language: 'javascript' },
-      misc_information: { retry: 'false', partner_params: params, smile_client_id: partnerId },
-      id_info: { entered: 'false' },
-      images: [{ image_type_id: 0, image: '', file_name: 'selfie.jpg' }, ...frames.slice(1).map((f) => ({ image_type_id: 6, image: f.toString('base64'), file_name: '' }))],
-    }),
-  );
-  return zip.generateAsync({ type: 'nodebuffer' });
 }
 
 /** The server process: `likeness serve` on a fixed port, so upload URLs handed out before a kill stay valid after it. */
@@ -220,7 +205,7 @@ async function main() {
   const v1Job = async (agent: Agent, p: Partner, callbackUrl: string) => {
     const ref = `v1-${randomUUID()}`;
     const params = { user_id: `u-${ref}`, job_id: ref, job_type: 4 };
-    const zip = await jobZip(params, p.partner_id);
+    const zip = await smartSelfieZip(p.partner_id, params, selfie, frames.slice(1));
     const t0 = Date.now();
     attempted.push({ partner: p, userId: params.user_id, jobId: ref, ref });
     const sign = () => generateSignature(p.production_api_key, p.partner_id);
