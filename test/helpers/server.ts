@@ -105,3 +105,28 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
   };
 }
+
+/** Two API nodes and a worker over one PostgreSQL database and blob prefix, each with its own data directory. */
+export interface ClusterNodes {
+  a: TestServer;
+  b: TestServer;
+  worker: TestServer;
+  close(): Promise<void>;
+}
+
+export async function startClusterNodes(engine: FaceEngine): Promise<ClusterNodes> {
+  const a = await startTestServer({ engine, backend: 'cluster', config: { role: 'api' } });
+  const node = (role: 'api' | 'worker', prefix: string) =>
+    startTestServer({ engine, backend: 'cluster', storage: { ...a.storage, dataDir: mkdtempSync(join(tmpdir(), prefix)) }, config: { role } });
+  const b = await node('api', 'likeness-b-');
+  const worker = await node('worker', 'likeness-w-');
+  return {
+    a,
+    b,
+    worker,
+    close: async () => {
+      for (const n of [a, b, worker]) await n.close();
+      for (const n of [b, worker]) rmSync(n.storage.dataDir, { recursive: true, force: true });
+    },
+  };
+}

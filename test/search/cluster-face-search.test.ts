@@ -4,13 +4,10 @@
  * the other no longer returns the user, and every node's index drops the template (LISTEN/NOTIFY; a node that missed
  * the notification catches up by the change sequence before its next search).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/index.js';
 import type { FaceEngine } from '../../src/engine/types.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startClusterNodes, type ClusterNodes, type TestServer } from '../helpers/server.js';
 import { HAS_SHARED, sharedFile } from '../helpers/shared-data.js';
 import { postJson, signed } from '../helpers/smile-client.js';
 import { enrolPhoto } from './search-helpers.js';
@@ -20,16 +17,15 @@ describe.skipIf(!process.env.LIKENESS_TEST_PG_URL || !HAS_SHARED)('face search i
   let a: TestServer;
   let b: TestServer;
   let worker: TestServer;
+  let nodes: ClusterNodes | undefined;
 
   beforeAll(async () => {
     engine = await createEngine({ workers: 2 });
-    a = await startTestServer({ engine, backend: 'cluster', config: { role: 'api' } });
-    b = await startTestServer({ engine, backend: 'cluster', storage: { ...a.storage, dataDir: mkdtempSync(join(tmpdir(), 'likeness-b-')) }, config: { role: 'api' } });
-    worker = await startTestServer({ engine, backend: 'cluster', storage: { ...a.storage, dataDir: mkdtempSync(join(tmpdir(), 'likeness-w-')) }, config: { role: 'worker' } });
+    nodes = await startClusterNodes(engine);
+    ({ a, b, worker } = nodes);
   });
   afterAll(async () => {
-    for (const node of [a, b, worker]) await node?.close();
-    for (const node of [b, worker]) if (node) rmSync(node.storage.dataDir, { recursive: true, force: true });
+    await nodes?.close();
     await engine?.close();
   });
 

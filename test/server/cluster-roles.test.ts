@@ -14,7 +14,7 @@ import type { FaceEngine } from '../../src/engine/types.js';
 import { addAccount, PortalClient, syntheticSelfie } from '../portal/portal-helpers.js';
 import { freshBlobsUrl, freshDatabase, TEST_MASTER_KEY, useTestS3Credentials } from '../helpers/backends.js';
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startClusterNodes, startTestServer, type ClusterNodes, type TestServer } from '../helpers/server.js';
 import { jobZip, postJson, prepUpload, putZip, signed, waitForJob } from '../helpers/smile-client.js';
 
 describe.skipIf(!process.env.LIKENESS_TEST_PG_URL)('a cluster of API and worker nodes', () => {
@@ -22,18 +22,17 @@ describe.skipIf(!process.env.LIKENESS_TEST_PG_URL)('a cluster of API and worker 
   let a: TestServer;
   let b: TestServer;
   let worker: TestServer;
+  let nodes: ClusterNodes | undefined;
   let receiver: CallbackReceiver;
 
   beforeAll(async () => {
     engine = await createEngine({ workers: 1 });
     receiver = await startCallbackReceiver();
-    a = await startTestServer({ engine, backend: 'cluster', config: { role: 'api' } });
-    b = await startTestServer({ engine, backend: 'cluster', storage: { ...a.storage, dataDir: mkdtempSync(join(tmpdir(), 'likeness-b-')) }, config: { role: 'api' } });
-    worker = await startTestServer({ engine, backend: 'cluster', storage: { ...a.storage, dataDir: mkdtempSync(join(tmpdir(), 'likeness-w-')) }, config: { role: 'worker' } });
+    nodes = await startClusterNodes(engine);
+    ({ a, b, worker } = nodes);
   });
   afterAll(async () => {
-    for (const node of [a, b, worker]) await node?.close();
-    for (const node of [b, worker]) if (node) rmSync(node.storage.dataDir, { recursive: true, force: true });
+    await nodes?.close();
     await receiver?.close();
     await engine?.close();
   });
