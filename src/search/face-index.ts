@@ -1,7 +1,10 @@
 /**
- * @file In-memory 1:N face index: every active template of one partner and environment, int8-quantised, searched
- * exhaustively with WebAssembly SIMD (assembly/face-search.ts). Exact search over quantised vectors: no graph to
- * build, no recall lost to an approximate structure; the quantisation loss is measured by `npm run bench:search`
+ * @file In-memory 1:N face index: every active template of one partner and environment, quantised to 12 bits and
+ * stored as two planes: the top 8 bits, scanned exhaustively with WebAssembly SIMD (assembly/face-search.ts), and a
+ * 4-bit residual. The scan keeps a shortlist a few times longer than k; the shortlist is then scored again from all
+ * 12 bits, so the ranking and the similarities returned carry 16× less quantisation error than the int8 scan alone
+ * (near-ties among a million templates are decided by the residual). Exact search over quantised vectors: no graph
+ * to build, no recall lost to an approximate structure; the loss is measured by `npm run bench:search`
  * (BENCHMARKS.md). Removal is a swap with the last record, O(dims). Single-threaded: a search sees the index as it is
  * between two calls, so searching while the index is still being loaded is safe.
  */
@@ -20,6 +23,13 @@ const MAX_DIMS = 4096;
 /** Templates use the int8 range ±127; the query ±16383, so 127·16383·2·(MAX_DIMS/8) stays inside i32. */
 const TEMPLATE_LEVELS = 127;
 const QUERY_LEVELS = 16383;
+/** Each int8 step is split into 16 by the 4-bit residual: 12 bits in all. */
+const FINE_STEPS = 16;
+/**
+ * Shortlist scanned for k results: the int8 scores' error (~1e-3 at most on 512 dimensions) reorders only near-ties,
+ * which a few dozen extra candidates cover.
+ */
+const SHORTLIST_EXTRA = 48;
 /** A rough cost of one id in the JavaScript heap besides its characters: the Map entry and the slot array's cell. */
 const ID_OVERHEAD_BYTES = 64;
 
@@ -34,7 +44,12 @@ export class FaceIndex {
   private readonly slots = new Map<string, number>();
   private idChars = 0;
   private capacity = 0;
+  /** The 4-bit residuals, two per byte, `padded / 2` bytes per slot, grown with the records. */
+  private residuals = new Uint8Array(0);
+  /** The largest int8 scale stored: it bounds the int8 scan's error for the shortlist's threshold. */
+  private maxScale = 0;
   private readonly qbuf: Int16Array;
+  private readonly qnorm: Float64Array;
   /** Views of the memory, made again after it grows (growing detaches the old buffer). */
   private views: { buffer: ArrayBuffer; i8: Int8Array; data: DataView } | null = null;
 
@@ -46,6 +61,7 @@ export class FaceIndex {
     this.padded = Math.ceil(dimensions / 16) * 16;
     this.stride = this.padded + 16;
     this.qbuf = new Int16Array(this.padded);
+    this.qnorm = new Float64Array(dimensions);
     this.wasm = instantiateFaceSearch();
   }
 
@@ -72,6 +88,7 @@ export class FaceIndex {
   /** Grows the memory once for `templates` entries, so a bulk load does not grow it step by step. */
   reserve(templates: number): void {
     if (templates > this.capacity) this.ensureBytes(BASE + templates * this.stride, templates);
+    this.ensureResiduals(templates);
   }
 
   /** Adds a template, or replaces the user's (re-enrolment). */
@@ -81,16 +98,19 @@ export class FaceIndex {
     if (slot === undefined) {
       slot = this.slotIds.length;
       if (slot >= this.capacity) this.ensureBytes(BASE + (slot + 1) * this.stride, Math.max(slot + 1, Math.ceil(this.capacity * 1.5), 1024));
+      if ((slot + 1) * (this.padded / 2) > this.residuals.length) this.ensureResiduals(Math.max(slot + 1, Math.ceil(slot * 1.5), 1024));
       this.slotIds.push(userId);
       this.slots.set(userId, slot);
       this.idChars += userId.length;
     }
     const rec = BASE + slot * this.stride;
     const view = this.view();
-    const scale = quantiseTemplate(embedding, view.i8, rec);
+    const half = this.padded / 2;
+    const scale = quantiseTemplate(embedding, view.i8, rec, this.residuals, slot * half);
     // A search's scratch may have used this space past the last record: the padding must be zero again.
     view.i8.fill(0, rec + this.dimensions, rec + this.padded);
     view.data.setFloat32(rec + this.padded, scale, true);
+    if (scale > this.maxScale) this.maxScale = scale;
   }
 
   /** Removes the user's template; true if there was one. The last record moves into its slot. */
@@ -101,6 +121,8 @@ export class FaceIndex {
     if (slot !== last) {
       const moved = this.slotIds[last];
       this.view().i8.copyWithin(BASE + slot * this.stride, BASE + last * this.stride, BASE + (last + 1) * this.stride);
+      const half = this.padded / 2;
+      this.residuals.copyWithin(slot * half, last * half, (last + 1) * half);
       this.slotIds[slot] = moved;
       this.slots.set(moved, slot);
     }
@@ -116,26 +138,47 @@ export class FaceIndex {
     const n = this.slotIds.length;
     const want = Math.min(Math.floor(k), n);
     if (!(want > 0) || !(minSimilarity <= 1)) return [];
+    const shortlist = Math.min(want + SHORTLIST_EXTRA, n);
     const q = align16(BASE + n * this.stride);
     const scores = q + 2 * this.padded;
-    const slots = scores + 4 * want;
-    this.ensureBytes(slots + 4 * want, this.capacity);
+    const slots = scores + 4 * shortlist;
+    this.ensureBytes(slots + 4 * shortlist, this.capacity);
     const qscale = quantiseQuery(query, this.qbuf);
+    const l1 = normalise(query, this.qnorm);
     const buffer = this.wasm.memory.buffer;
     new Int16Array(buffer, q, this.padded).set(this.qbuf);
-    // f32 in the scan: a threshold just above a score's f32 rounding must still exclude it, so compare against the
-    // f32 at or above minSimilarity.
-    const count = this.wasm.scan(BASE, this.stride, this.padded, 0, n, q, qscale, f32AtOrAbove(minSimilarity), want, scores, slots, 0);
-    const s = new Float32Array(buffer, scores, count);
+    // The int8 score is within maxScale/2·‖q‖₁ of the 12-bit one (plus the query's far smaller rounding): a template
+    // that may reach minSimilarity from all 12 bits is kept for the second look.
+    const margin = (this.maxScale / 2) * l1 + 1e-4;
+    const count = this.wasm.scan(BASE, this.stride, this.padded, 0, n, q, qscale, minSimilarity - margin, shortlist, scores, slots, 0);
     const ids = new Int32Array(buffer, slots, count);
     const hits: SearchHit[] = [];
-    for (let i = 0; i < count; i++) hits.push({ userId: this.slotIds[ids[i]], similarity: Math.max(-1, Math.min(1, s[i])) });
-    return hits.sort((a, b) => b.similarity - a.similarity || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+    for (let i = 0; i < count; i++) {
+      const similarity = Math.max(-1, Math.min(1, this.fineScore(ids[i])));
+      if (similarity >= minSimilarity) hits.push({ userId: this.slotIds[ids[i]], similarity });
+    }
+    return hits.sort((a, b) => b.similarity - a.similarity || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0)).slice(0, want);
   }
 
-  /** Bytes held: the WebAssembly memory (templates and scratch) plus an estimate of the user ids in the JS heap. */
+  /** Bytes held: the WebAssembly memory (templates and scratch), the residuals and an estimate of the user ids. */
   memoryBytes(): number {
-    return this.wasm.memory.buffer.byteLength + 2 * this.idChars + ID_OVERHEAD_BYTES * this.slotIds.length;
+    return this.wasm.memory.buffer.byteLength + this.residuals.byteLength + 2 * this.idChars + ID_OVERHEAD_BYTES * this.slotIds.length;
+  }
+
+  /** The cosine of the normalised query (in `qnorm`) with a slot's 12-bit template. */
+  private fineScore(slot: number): number {
+    const { i8, data } = this.view();
+    const rec = BASE + slot * this.stride;
+    const res = this.residuals;
+    const at = slot * (this.padded / 2);
+    const qn = this.qnorm;
+    let sum = 0;
+    for (let d = 0; d < this.dimensions; d++) {
+      const byte = res[at + (d >> 1)];
+      const nibble = d & 1 ? byte >> 4 : byte & 15;
+      sum += qn[d] * (FINE_STEPS * i8[rec + d] + nibble - 8);
+    }
+    return (sum * data.getFloat32(rec + this.padded, true)) / FINE_STEPS;
   }
 
   private view(): { i8: Int8Array; data: DataView } {
@@ -160,24 +203,56 @@ export class FaceIndex {
     if (target > memory.buffer.byteLength) memory.grow(Math.ceil((target - memory.buffer.byteLength) / PAGE));
     this.capacity = Math.max(this.capacity, Math.floor((memory.buffer.byteLength - BASE) / this.stride));
   }
+
+  /** Grows the residual plane to room for `templates` (not with the memory: a search's scratch grows that too). */
+  private ensureResiduals(templates: number): void {
+    const bytes = templates * (this.padded / 2);
+    if (bytes <= this.residuals.length) return;
+    const grown = new Uint8Array(bytes);
+    grown.set(this.residuals);
+    this.residuals = grown;
+  }
 }
 
 /**
- * Symmetric scalar quantisation with one scale per vector: out[at + i] ≈ v[i] / ‖v‖ / scale, rounded, |·| ≤ levels;
- * the caller zeroes the padding. Returns the scale (0 for a zero vector). Normalising here makes the score
- * a cosine even for a vector that was not unit length. Two copies of the loop, one per array type, keep each
- * element store monomorphic. Math.floor(x + 0.5) rounds without a branch (Math.round was ~4× slower here).
+ * Symmetric scalar quantisation with one scale per vector to 12 bits: v[i] / ‖v‖ ≈ (16·t + r − 8) · scale / 16, with
+ * t = out[at + i] the int8 top (|t| ≤ 127) and r the 4-bit residual (0…15) in `res` from byte `resAt`, two per byte;
+ * the caller zeroes the int8 padding. Returns the int8 scale (0 for a zero vector). Normalising here makes the score a
+ * cosine even for a vector that was not unit length. Math.floor(x + 0.5) rounds without a branch (Math.round was ~4×
+ * slower here).
  */
-function quantiseTemplate(v: Float32Array, out: Int8Array, at: number): number {
-  const { k, scale } = scaling(v, TEMPLATE_LEVELS);
-  for (let i = 0; i < v.length; i++) out[at + i] = Math.floor(v[i] * k + 0.5);
-  return scale;
+function quantiseTemplate(v: Float32Array, out: Int8Array, at: number, res: Uint8Array, resAt: number): number {
+  const { k, scale } = scaling(v, TEMPLATE_LEVELS * FINE_STEPS);
+  res.fill(0x88, resAt, resAt + Math.ceil(v.length / 2));
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i] * k;
+    const top = Math.floor(x / FINE_STEPS + 0.5);
+    // x − 16·top lies in [−8, 8]; 8 (an exact half step) is kept as 7, off by one sixteenth at most.
+    const r = Math.min(7, Math.floor(x - FINE_STEPS * top + 0.5)) + 8;
+    out[at + i] = top;
+    const j = resAt + (i >> 1);
+    res[j] = i & 1 ? (res[j] & 0x0f) | (r << 4) : (res[j] & 0xf0) | r;
+  }
+  return scale * FINE_STEPS;
 }
 
 function quantiseQuery(v: Float32Array, out: Int16Array): number {
   const { k, scale } = scaling(v, QUERY_LEVELS);
   for (let i = 0; i < v.length; i++) out[i] = Math.floor(v[i] * k + 0.5);
   return scale;
+}
+
+/** Writes v / ‖v‖ to `out` and returns its L1 norm. */
+function normalise(v: Float32Array, out: Float64Array): number {
+  let norm = 0;
+  for (let i = 0; i < v.length; i++) norm += v[i] * v[i];
+  const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  let l1 = 0;
+  for (let i = 0; i < v.length; i++) {
+    out[i] = v[i] * inv;
+    l1 += Math.abs(out[i]);
+  }
+  return l1;
 }
 
 function scaling(v: Float32Array, levels: number): { k: number; scale: number } {
@@ -194,15 +269,4 @@ function scaling(v: Float32Array, levels: number): { k: number; scale: number } 
 
 function align16(n: number): number {
   return (n + 15) & ~15;
-}
-
-const f32 = new Float32Array(1);
-/** The smallest f32 ≥ x. */
-function f32AtOrAbove(x: number): number {
-  f32[0] = x;
-  if (f32[0] >= x || !Number.isFinite(x)) return f32[0];
-  const bits = new Int32Array(f32.buffer);
-  // One ulp up: a positive float's bits grow away from zero, a negative one's toward it; +0 steps to the smallest positive.
-  bits[0] += f32[0] < 0 ? -1 : 1;
-  return f32[0];
 }
