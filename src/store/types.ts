@@ -231,8 +231,9 @@ export interface RecordStore {
   /** Users changed after `afterSeq` (-1: every user), oldest change first, at most `limit`. */
   listTemplateChanges(partnerId: string, environment: Environment, afterSeq: number, limit: number): Promise<TemplateChange[]>;
   /**
-   * Calls `listener` after any process sharing this store commits a template change, with its scope; with null when
-   * notifications may have been missed (a lost database connection), so the listener catches up everywhere.
+   * Calls `listener` after any process sharing this store commits a template change, with its scope; with null once
+   * the subscription is live and whenever notifications may have been missed (a lost database connection), so the
+   * listener catches up everywhere.
    */
   onTemplatesChanged(listener: (scope: TemplateScope | null) => void): () => void;
   getDedupPolicy(partnerId: string, environment: Environment): Promise<DedupPolicy>;

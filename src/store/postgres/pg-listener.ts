@@ -1,7 +1,8 @@
 /**
  * @file LISTEN on a dedicated connection, shared by everything of one backend that waits for other nodes' commits
- * (queued work, template changes). It reconnects by itself after a database restart and then tells every listener
- * `null`: notifications sent meanwhile are lost, so listeners catch up by querying.
+ * (queued work, template changes). It tells every listener `null` once it is listening (a commit made before could
+ * not be heard) and again after it reconnected by itself from a lost connection (notifications sent meanwhile are
+ * lost), so listeners catch up by querying.
  */
 import pg from 'pg';
 import { WorkSignal } from '../work-signal.js';
@@ -13,6 +14,7 @@ export class PgListener {
   private client: pg.Client | null = null;
   private reconnect: NodeJS.Timeout | null = null;
   private closed = false;
+  private listening = false;
 
   constructor(
     private readonly connectionString: string,
@@ -21,12 +23,13 @@ export class PgListener {
     this.signals = new Map(channels.map((c) => [c, new WorkSignal<string | null>()]));
   }
 
-  /** The payload of each notification on `channel`, or null after a reconnection; connects on first use. */
+  /** The payload of each notification on `channel`, or null once listening and after a reconnection; connects on first use. */
   subscribe(channel: string, listener: (payload: string | null) => void): () => void {
     const signal = this.signals.get(channel);
     if (!signal) throw new Error(`PgListener does not listen on ${channel}`);
     const unsubscribe = signal.subscribe(listener);
-    if (!this.client && !this.reconnect) void this.listen();
+    if (this.listening) queueMicrotask(() => listener(null));
+    else if (!this.client && !this.reconnect) void this.listen();
     return unsubscribe;
   }
 
@@ -37,6 +40,7 @@ export class PgListener {
     const retry = () => {
       if (this.client !== client) return;
       this.client = null;
+      this.listening = false;
       client.end().catch(() => {});
       if (!this.closed) this.reconnect = setTimeout(() => ((this.reconnect = null), void this.listen()), RECONNECT_MS);
       for (const signal of this.signals.values()) signal.fire(null);
@@ -49,7 +53,11 @@ export class PgListener {
       for (const channel of this.signals.keys()) await client.query(`LISTEN ${channel}`);
     } catch {
       retry();
+      return;
     }
+    if (this.client !== client) return;
+    this.listening = true;
+    for (const signal of this.signals.values()) signal.fire(null);
   }
 
   async close(): Promise<void> {

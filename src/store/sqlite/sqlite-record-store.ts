@@ -132,6 +132,8 @@ export class SqliteRecordStore implements RecordBackend {
   }
 
   onTemplatesChanged(listener: (scope: TemplateScope | null) => void): () => void {
+    // In process, the subscription is live at once; the null says so, as PostgreSQL's does once it listens.
+    queueMicrotask(() => listener(null));
     return this.templateSignal.subscribe(listener);
   }
 
