@@ -2,7 +2,8 @@
  * @file Record rows to domain objects, shared by the SQLite and PostgreSQL record stores: both tables have the same
  * columns; only JSON columns differ (SQLite returns text, pg returns parsed values), so each backend passes its reader.
  */
-import type { Environment, JobRecord, StoredUser, TaskKind, TemplateChange, WorkStats } from './types.js';
+import type { JobSummary, PortalAccount } from './portal-types.js';
+import type { Environment, JobRecord, JobResult, StoredUser, TaskKind, TemplateChange, WorkStats } from './types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -56,4 +57,32 @@ export function workStatsFrom(tasks: Row[], review: Row): WorkStats {
   };
   for (const r of tasks) stats.tasks[r.kind as TaskKind] = { count: Number(r.n), oldestCreatedAt: time(r.oldest) };
   return stats;
+}
+
+export function accountFromRow(r: Row): PortalAccount {
+  return {
+    id: r.id as number,
+    partnerId: r.partner_id as string,
+    email: r.email as string,
+    role: r.role as PortalAccount['role'],
+    passwordHash: r.password_hash as string,
+    createdAt: r.created_at as string,
+  };
+}
+
+/** A portal job list row (JOB_SUMMARY_COLUMNS). */
+export function summaryFromRow(r: Row, readJson: JsonColumnReader): JobSummary {
+  const result = r.result == null ? null : (readJson(r.result) as JobResult);
+  return {
+    smileJobId: r.smile_job_id as number,
+    environment: r.environment as Environment,
+    jobId: r.job_id as string,
+    userId: r.user_id as string,
+    jobType: r.job_type as number,
+    state: r.state as JobSummary['state'],
+    category: (r.result_category as JobSummary['category']) ?? null,
+    resultCode: result?.resultCode ?? null,
+    resultText: result?.resultText ?? null,
+    createdAt: r.created_at as string,
+  };
 }

@@ -10,7 +10,6 @@ import {
   type JobCursor,
   type JobListFilter,
   type JobPage,
-  type JobSummary,
   type NewAuditEntry,
   type NewPortalAccount,
   type PortalAccount,
@@ -20,38 +19,13 @@ import {
   type ReviewQueueEntry,
 } from '../portal-types.js';
 import { jobListQuery } from '../job-list-query.js';
-import type { Environment, JobResult } from '../types.js';
+import { accountFromRow, summaryFromRow, type JsonColumnReader, type Row } from '../row-mapping.js';
+import type { Environment } from '../types.js';
 import { PLANS } from './plans.js';
 import { violates, type PostgresDb } from './postgres-db.js';
 
-type Row = Record<string, unknown>;
-
-function accountFromRow(r: Row): PortalAccount {
-  return {
-    id: r.id as number,
-    partnerId: r.partner_id as string,
-    email: r.email as string,
-    role: r.role as PortalAccount['role'],
-    passwordHash: r.password_hash as string,
-    createdAt: r.created_at as string,
-  };
-}
-
-function summaryFromRow(r: Row): JobSummary {
-  const result = (r.result as JobResult | null) ?? null;
-  return {
-    smileJobId: r.smile_job_id as number,
-    environment: r.environment as Environment,
-    jobId: r.job_id as string,
-    userId: r.user_id as string,
-    jobType: r.job_type as number,
-    state: r.state as JobSummary['state'],
-    category: (r.result_category as JobSummary['category']) ?? null,
-    resultCode: result?.resultCode ?? null,
-    resultText: result?.resultText ?? null,
-    createdAt: r.created_at as string,
-  };
-}
+/** JSON columns as this backend returns them. */
+const readJson: JsonColumnReader = (v) => v;
 
 const claimFromRow = (r: Row): ReviewClaim => ({
   smileJobId: r.smile_job_id as number,
@@ -144,7 +118,7 @@ export class PostgresPortalStore implements PortalStore {
   async listJobs(f: JobListFilter, page: { limit: number; after?: JobCursor }): Promise<JobPage> {
     const q = jobListQuery(f, page, (n) => `$${n}`);
     const { rows } = await this.db.query(q.sql, q.args);
-    const jobs = rows.slice(0, page.limit).map(summaryFromRow);
+    const jobs = rows.slice(0, page.limit).map((r) => summaryFromRow(r, readJson));
     const last = jobs[jobs.length - 1];
     return { jobs, next: rows.length > page.limit && last ? { createdAt: last.createdAt, smileJobId: last.smileJobId } : null };
   }
@@ -152,7 +126,7 @@ export class PostgresPortalStore implements PortalStore {
   async listReviewQueue(partnerId: string, environment: Environment, limit: number): Promise<ReviewQueueEntry[]> {
     const { rows } = await this.db.run(PLANS.listReviewQueue, [partnerId, environment, limit, new Date()]);
     return rows.map((r) => ({
-      ...summaryFromRow(r),
+      ...summaryFromRow(r, readJson),
       claim:
         r.claim_account_id === null
           ? null

@@ -10,7 +10,6 @@ import {
   type JobCursor,
   type JobListFilter,
   type JobPage,
-  type JobSummary,
   type NewAuditEntry,
   type NewPortalAccount,
   type PortalAccount,
@@ -20,37 +19,12 @@ import {
   type ReviewQueueEntry,
 } from '../portal-types.js';
 import { JOB_SUMMARY_COLUMNS, jobListQuery } from '../job-list-query.js';
-import type { Environment, JobResult } from '../types.js';
+import { accountFromRow, summaryFromRow, type JsonColumnReader, type Row } from '../row-mapping.js';
+import type { Environment } from '../types.js';
 import { StatementCache } from './statement-cache.js';
 
-type Row = Record<string, unknown>;
-
-function accountFromRow(r: Row): PortalAccount {
-  return {
-    id: r.id as number,
-    partnerId: r.partner_id as string,
-    email: r.email as string,
-    role: r.role as PortalAccount['role'],
-    passwordHash: r.password_hash as string,
-    createdAt: r.created_at as string,
-  };
-}
-
-function summaryFromRow(r: Row): JobSummary {
-  const result = r.result ? (JSON.parse(r.result as string) as JobResult) : null;
-  return {
-    smileJobId: r.smile_job_id as number,
-    environment: r.environment as Environment,
-    jobId: r.job_id as string,
-    userId: r.user_id as string,
-    jobType: r.job_type as number,
-    state: r.state as JobSummary['state'],
-    category: (r.result_category as JobSummary['category']) ?? null,
-    resultCode: result?.resultCode ?? null,
-    resultText: result?.resultText ?? null,
-    createdAt: r.created_at as string,
-  };
-}
+/** JSON columns as this backend returns them. */
+const readJson: JsonColumnReader = (v) => JSON.parse(v as string);
 
 export class SqlitePortalStore implements PortalStore {
   /** Takes the record store's handle: one database, one connection, migrations already applied. */
@@ -156,7 +130,7 @@ export class SqlitePortalStore implements PortalStore {
   async listJobs(f: JobListFilter, page: { limit: number; after?: JobCursor }): Promise<JobPage> {
     const q = jobListQuery(f, page, () => '?');
     const rows = this.sql(q.sql).all(...q.args) as Row[];
-    const jobs = rows.slice(0, page.limit).map(summaryFromRow);
+    const jobs = rows.slice(0, page.limit).map((r) => summaryFromRow(r, readJson));
     const last = jobs[jobs.length - 1];
     return { jobs, next: rows.length > page.limit && last ? { createdAt: last.createdAt, smileJobId: last.smileJobId } : null };
   }
@@ -170,7 +144,7 @@ export class SqlitePortalStore implements PortalStore {
     const now = new Date();
     return rows.map((r) => {
       const claim = this.claimRow(r.smile_job_id as number);
-      return { ...summaryFromRow(r), claim: claim && claim.expiresAt > now ? claim : null };
+      return { ...summaryFromRow(r, readJson), claim: claim && claim.expiresAt > now ? claim : null };
     });
   }
 
