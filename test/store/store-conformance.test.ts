@@ -191,6 +191,8 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       await s.records.createPartner('A', { sandbox: 's', production: 'p' });
       const heard: unknown[] = [];
       const stop = s.records.onTemplatesChanged((scope) => heard.push(scope));
+      // The cluster's listener connects asynchronously; give it a moment before the first change.
+      await new Promise((r) => setTimeout(r, 200));
       await enrol('u1', [0.6, 0.8]);
       await enrol('u2', [1, 0]);
       await enrol('u3', [0, 1], 'sandbox');

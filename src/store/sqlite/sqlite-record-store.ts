@@ -224,6 +224,12 @@ export class SqliteRecordStore implements RecordBackend {
     return r ? jobFromRow(r) : null;
   }
 
+  /** In-process reads cost no round trip: the two lookups as they are. */
+  async getSealedApiKeyAndJob(partnerId: string, environment: Environment, jobId: string): Promise<{ sealedKey: Buffer | null; job: JobRecord | null }> {
+    const sealedKey = await this.getSealedApiKey(partnerId, environment);
+    return { sealedKey, job: sealedKey ? await this.getJob(partnerId, environment, jobId) : null };
+  }
+
   async getJobBySmileId(smileJobId: number): Promise<JobRecord | null> {
     const r = this.sql('SELECT * FROM jobs WHERE smile_job_id = ?').get(smileJobId) as Row | undefined;
     return r ? jobFromRow(r) : null;
