@@ -26,7 +26,7 @@ import {
   type WorkStats,
 } from '../types.js';
 import { destinationKey } from '../../net/destination-key.js';
-import { jobFromRow as mapJobRow, templateChangeFromRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
+import { jobFromRow as mapJobRow, newJobValues, templateChangeFromRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
 import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
 import { templateContext } from '../sealing-record-store.js';
 import type { PgListener } from './pg-listener.js';
@@ -144,20 +144,7 @@ export class PostgresRecordStore implements RecordBackend {
   }
 
   async createJob(job: NewJob): Promise<CreatedJob> {
-    const row = [
-      job.partnerId,
-      job.environment,
-      job.jobId,
-      job.userId,
-      job.jobType,
-      job.uploadTokenHash ? 'awaiting_upload' : 'processing',
-      job.callbackUrl,
-      JSON.stringify(job.partnerParams),
-      JSON.stringify(job.options),
-      job.uploadTokenHash,
-      job.uploadExpiresAt,
-      now(),
-    ];
+    const row = newJobValues(job, now());
     const insert = async (c: Queryable) => jobFromRow((await this.db.run(PLANS.insertJob, row, c)).rows[0]);
     try {
       // A job awaiting its upload is one row: one statement, no transaction around it.
