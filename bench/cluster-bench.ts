@@ -297,6 +297,20 @@ async function statementCalls(db: pg.Client): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [r.query as string, r.calls as number]));
 }
 
+/** The nodes' /job_status request-duration histogram, summed over the nodes, as "≤ 5 ms: n, ≤ 10 ms: …". */
+async function serverStatusDurations(client: Client, nodes: Node[]): Promise<string> {
+  const le = new Map<string, number>();
+  for (const node of nodes) {
+    const text = (await client.send('GET', `${node.origin}/metrics`, '', 'text/plain')).body;
+    for (const m of text.matchAll(/^likeness_http_request_duration_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
+      if (!m[1].includes('job_status') || !m[1].includes('status="200"')) continue;
+      const bound = /le="([^"]+)"/.exec(m[1])![1];
+      le.set(bound, (le.get(bound) ?? 0) + Number(m[2]));
+    }
+  }
+  return [...le].map(([bound, n]) => `≤ ${bound === '+Inf' ? '∞' : `${Number(bound) * 1000} ms`}: ${n}`).join(', ');
+}
+
 async function main() {
   const machine = machineDescription();
   console.log(`Cluster benchmark (${long ? 'long' : 'CI'} run) on\n${machine}`);
@@ -414,6 +428,10 @@ async function main() {
         cost.s3Cpu += (cpuMs(s3.pid) ?? 0) - before!.s3Cpu;
       }
     }
+    // The servers' own view of /job_status (their request-duration histograms, warm-up included): what of the
+    // clients' latency the server spent, and what the network path (for the cluster, the balancer) added.
+    console.log(`/job_status durations, server side (cumulative): embedded ${await serverStatusDurations(embedded.client, [embNode])}`);
+    console.log(`  cluster API nodes ${await serverStatusDurations(clustered.client, apis)}`);
     await stopAll([embNode]);
 
     // What the statements per job are made of: the workers' idle loops (per second, whatever the load) and each
