@@ -20,7 +20,8 @@ import pg from 'pg';
 import { loadOrCreateTls } from '../src/http/tls.js';
 import { generateSignature, verifySignature } from '../src/protocol/signature.js';
 import { CLI, Client, cpuMs, smartSelfieZip, startServerProcess, type HttpAnswer } from './lib/api-driver.js';
-import { freePort, startPostgres, startS3, stopPostgresSync, TEST_BUCKET } from './lib/cluster-infrastructure.js';
+import { freePort, startPostgres, stopPostgresSync, TEST_BUCKET } from './lib/cluster-infrastructure.js';
+import { startS3Process } from './lib/s3-process.js';
 import { flag, machineDescription, markdownTable, percentile, REPO_ROOT, writeBenchmarkSection } from './lib/report.js';
 
 const args = process.argv.slice(2);
@@ -289,6 +290,27 @@ async function statementsSinceReset(db: pg.Client): Promise<number> {
   return rows[0].calls;
 }
 
+/** Calls per statement text since the last reset (same filter as statementsSinceReset), for the breakdown. */
+async function statementCalls(db: pg.Client): Promise<Map<string, number>> {
+  const { rows } = await db.query(`SELECT regexp_replace(s.query, '\\s+', ' ', 'g') AS query, sum(calls)::float8 AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+    WHERE d.datname = 'likeness_bench' AND s.query NOT ILIKE '%pg_stat%' AND s.query NOT ILIKE '%pg_current_wal_lsn%' AND s.query NOT ILIKE '%pg_database_size%' GROUP BY 1`);
+  return new Map(rows.map((r) => [r.query as string, r.calls as number]));
+}
+
+/** The nodes' /job_status request-duration histogram, summed over the nodes, as "≤ 5 ms: n, ≤ 10 ms: …". */
+async function serverStatusDurations(client: Client, nodes: Node[]): Promise<string> {
+  const le = new Map<string, number>();
+  for (const node of nodes) {
+    const text = (await client.send('GET', `${node.origin}/metrics`, '', 'text/plain')).body;
+    for (const m of text.matchAll(/^likeness_http_request_duration_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
+      if (!m[1].includes('job_status') || !m[1].includes('status="200"')) continue;
+      const bound = /le="([^"]+)"/.exec(m[1])![1];
+      le.set(bound, (le.get(bound) ?? 0) + Number(m[2]));
+    }
+  }
+  return [...le].map(([bound, n]) => `≤ ${bound === '+Inf' ? '∞' : `${Number(bound) * 1000} ms`}: ${n}`).join(', ');
+}
+
 async function main() {
   const machine = machineDescription();
   console.log(`Cluster benchmark (${long ? 'long' : 'CI'} run) on\n${machine}`);
@@ -296,7 +318,7 @@ async function main() {
   // fsync on (unlike the tests' cluster): figures that may be quoted should be paid for as production pays.
   const cluster = await startPostgres(root, { shared_preload_libraries: 'pg_stat_statements', fsync: 'on' });
   if (!cluster) throw new Error("bench:cluster needs Debian's postgresql (apt-get install -y postgresql)");
-  const s3 = await startS3(join(root, 's3'));
+  const s3 = await startS3Process(join(root, 's3'));
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/callback`;
   const admin = new pg.Client({ connectionString: cluster.adminUrl });
@@ -346,7 +368,9 @@ async function main() {
   const clustered: Deployment = { name: 'cl', base: `${publicUrl}/v1`, partner: clusterPartner, client: new Client(ca), nodes: [...apis, ...workers] };
 
   const results: Record<string, { jobs: number; seconds: number; e2e: number[]; status: number[] }> = {};
-  const cost = { polls: 0, seconds: 0, statements: 0, rows: 0, walBytes: 0, dbBytes: 0, s3Requests: 0, s3BytesIn: 0, s3BytesOut: 0, apiCpu: 0, workerCpu: 0, pgCpu: 0, embeddedCpu: 0, jobs: 0 };
+  const cost = { polls: 0, seconds: 0, statements: 0, rows: 0, walBytes: 0, dbBytes: 0, s3Requests: 0, s3BytesIn: 0, s3BytesOut: 0, apiCpu: 0, workerCpu: 0, pgCpu: 0, s3Cpu: 0, embeddedCpu: 0, jobs: 0 };
+  const byStatement = new Map<string, number>();
+  const s3ByMethod: Record<string, number> = {};
   const allCpu = (nodes: Node[]) => nodes.reduce((sum, n) => sum + (cpuMs(n.child.pid!) ?? 0), 0);
   try {
     // Warm both (JIT, prepared statements, connection pools); not measured.
@@ -355,14 +379,14 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       for (const d of [embedded, clustered]) {
         const isCluster = d === clustered;
-        let before: { wal: string; size: number; tup: number; s3: ReturnType<typeof s3.traffic>; api: number; worker: number; pg: number; emb: number } | null = null;
+        let before: { wal: string; size: number; tup: number; s3: Awaited<ReturnType<typeof s3.traffic>>; s3Cpu: number; api: number; worker: number; pg: number; emb: number } | null = null;
         if (isCluster) {
           await db.query('SELECT pg_stat_statements_reset()');
           const r = await db.query(
             `SELECT pg_current_wal_lsn()::text AS wal, pg_database_size('likeness_bench')::float8 AS size,
                (SELECT (tup_inserted + tup_updated + tup_deleted)::float8 FROM pg_stat_database WHERE datname = 'likeness_bench') AS tup`,
           );
-          before = { ...r.rows[0], s3: s3.traffic(), api: allCpu(apis), worker: allCpu(workers), pg: postgresCpuMs(cluster.dataDir), emb: 0 };
+          before = { ...r.rows[0], s3: await s3.traffic(), s3Cpu: cpuMs(s3.pid) ?? 0, api: allCpu(apis), worker: allCpu(workers), pg: postgresCpuMs(cluster.dataDir), emb: 0 };
         }
         const embCpu0 = allCpu([embNode]);
         const run = await runLoad(d, JOBS_PER_ROUND);
@@ -380,12 +404,14 @@ async function main() {
         // The statistics collector publishes row counts about once a second.
         await sleep(1500);
         const statements = await statementsSinceReset(db);
+        for (const [q, n] of await statementCalls(db)) byStatement.set(q, (byStatement.get(q) ?? 0) + n);
         const r = await db.query(
           `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8 AS wal, pg_database_size('likeness_bench')::float8 - $2 AS size,
              (SELECT (tup_inserted + tup_updated + tup_deleted)::float8 FROM pg_stat_database WHERE datname = 'likeness_bench') - $3 AS tup`,
           [before!.wal, before!.size, before!.tup],
         );
-        const t = s3.traffic();
+        const t = await s3.traffic();
+        for (const [m, n] of Object.entries(t.byMethod)) s3ByMethod[m] = (s3ByMethod[m] ?? 0) + n - (before!.s3.byMethod[m] ?? 0);
         cost.jobs += run.e2eMs.length;
         cost.statements += statements;
         cost.polls += run.statusMs.length;
@@ -399,8 +425,13 @@ async function main() {
         cost.apiCpu += allCpu(apis) - before!.api;
         cost.workerCpu += allCpu(workers) - before!.worker;
         cost.pgCpu += postgresCpuMs(cluster.dataDir) - before!.pg;
+        cost.s3Cpu += (cpuMs(s3.pid) ?? 0) - before!.s3Cpu;
       }
     }
+    // The servers' own view of /job_status (their request-duration histograms, warm-up included): what of the
+    // clients' latency the server spent, and what the network path (for the cluster, the balancer) added.
+    console.log(`/job_status durations, server side (cumulative): embedded ${await serverStatusDurations(embedded.client, [embNode])}`);
+    console.log(`  cluster API nodes ${await serverStatusDurations(clustered.client, apis)}`);
     await stopAll([embNode]);
 
     // What the statements per job are made of: the workers' idle loops (per second, whatever the load) and each
@@ -470,15 +501,15 @@ async function main() {
       machine,
       `- Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min; ${loadavg()[0] > 3 ? 'the machine was busy with other work: speed figures are not representative' : 'a quiet machine'})`,
       '',
-      `${long ? 'Long run (`--long`)' : 'CI run'}: the same job mix through (a) the embedded single process (\`serve\`, default settings: SQLite + local directory) and (b) 2 API processes (\`--role api\`) behind a TCP round-robin balancer in the benchmark process and 2 worker processes (\`--role worker --workers 1 --concurrency 2\`: 2 engine threads in all, as embedded) over PostgreSQL ${cluster ? '(Debian, fsync on, pg_stat_statements loaded)' : ''} and s3rver (standing in for S3), everything on this one machine. Each client (${CONCURRENCY} at once) runs an enrolment (job_type 4: selfie + 8 liveness frames, bursts/live-1) and, when it was approved, an authentication of the same user (job_type 2), through prep_upload and zip PUT over HTTPS, polling job_status every ${POLL_INTERVAL_MS} ms until the signed callback arrives (e2e). ${ROUNDS} rounds of ${JOBS_PER_ROUND} jobs per deployment, alternating, after a warm-up. Rate limits off (\`--rate-limit 0\`) on both. The machine is shared (other work may run beside the benchmark); both deployments run in the same time span.`,
+      `${long ? 'Long run (`--long`)' : 'CI run'}: the same job mix through (a) the embedded single process (\`serve\`, default settings: SQLite + local directory) and (b) 2 API processes (\`--role api\`) behind a TCP round-robin balancer in the benchmark process and 2 worker processes (\`--role worker --workers 1 --concurrency 2\`: 2 engine threads in all, as embedded) over PostgreSQL ${cluster ? '(Debian, fsync on, pg_stat_statements loaded)' : ''} and s3rver (standing in for S3, in a process of its own), everything on this one machine. Each client (${CONCURRENCY} at once) runs an enrolment (job_type 4: selfie + 8 liveness frames, bursts/live-1) and, when it was approved, an authentication of the same user (job_type 2), through prep_upload and zip PUT over HTTPS, polling job_status every ${POLL_INTERVAL_MS} ms until the signed callback arrives (e2e). ${ROUNDS} rounds of ${JOBS_PER_ROUND} jobs per deployment, alternating, after a warm-up. Rate limits off (\`--rate-limit 0\`) on both. The machine is shared (other work may run beside the benchmark); both deployments run in the same time span.`,
       '',
       markdownTable(['deployment', 'jobs', 'jobs/s', 'e2e p50 ms', 'e2e p95 ms', '/job_status p50 ms', '/job_status p99 ms'], [row('embedded (1 process)', emb), row('cluster (2 API + 2 workers)', cl)]),
       '',
       `Cluster cost per job (measured over the cluster rounds: ${cost.jobs} jobs; CPU and statements include the clients' /job_status polls and the workers' idle loops):`,
       '',
       markdownTable(
-        ['SQL statements (pg_stat_statements calls, BEGIN/COMMIT included)', 'rows written', 'WAL bytes', 'database growth bytes', 'S3 requests', 'S3 bytes up', 'S3 bytes down', 'API core-ms', 'worker core-ms (engine + its I/O)', 'PostgreSQL core-ms', 'embedded process core-ms'],
-        [[per(cost.statements).toFixed(1), per(cost.rows).toFixed(1), per(cost.walBytes).toFixed(0), per(cost.dbBytes).toFixed(0), per(cost.s3Requests).toFixed(1), per(cost.s3BytesIn).toFixed(0), per(cost.s3BytesOut).toFixed(0), per(cost.apiCpu).toFixed(0), per(cost.workerCpu).toFixed(0), per(cost.pgCpu).toFixed(0), (cost.embeddedCpu / emb.jobs).toFixed(0)]],
+        ['SQL statements (pg_stat_statements calls, BEGIN/COMMIT included)', 'rows written', 'WAL bytes', 'database growth bytes', 'S3 requests', 'S3 bytes up', 'S3 bytes down', 'API core-ms', 'worker core-ms (engine + its I/O)', 'PostgreSQL core-ms', 'object store (s3rver) core-ms', 'embedded process core-ms'],
+        [[per(cost.statements).toFixed(1), per(cost.rows).toFixed(1), per(cost.walBytes).toFixed(0), per(cost.dbBytes).toFixed(0), per(cost.s3Requests).toFixed(1), per(cost.s3BytesIn).toFixed(0), per(cost.s3BytesOut).toFixed(0), per(cost.apiCpu).toFixed(0), per(cost.workerCpu).toFixed(0), per(cost.pgCpu).toFixed(0), per(cost.s3Cpu).toFixed(0), (cost.embeddedCpu / emb.jobs).toFixed(0)]],
       ),
       '',
       `SQL statements per job, taken apart: ${ownPerJob.toFixed(0)} for the job itself (prep_upload, upload, claim, heartbeats, completion, callback), ${pollsPerJob.toFixed(1)} /job_status polls × ${perPoll.toFixed(1)} statements each (measured alone), and ${idlePerJob.toFixed(0)} from the workers' idle loops (${idlePerSecond.toFixed(1)} statements/s for 2 workers, whatever the load: a cost per worker, not per job; slow jobs on a loaded machine spread it over fewer jobs).`,
@@ -488,6 +519,10 @@ async function main() {
       markdownTable(['target', 'measured', 'met'], [...speed, ...behaviour].map((r) => [r.name, r.value, r.ok ? 'yes' : '**no**'])),
     ].join('\n');
     writeBenchmarkSection('cluster', md);
+    // Where the statements and object-store requests go (console only: the detail for whoever tunes them next).
+    console.log('\nSQL statements per job, by statement (cluster rounds, polls and idle loops included):');
+    for (const [q, n] of [...byStatement].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${per(n).toFixed(2).padStart(7)}  ${q.slice(0, 150)}`);
+    console.log(`S3 requests per job by method: ${Object.entries(s3ByMethod).map(([m, n]) => `${m} ${per(n).toFixed(2)}`).join(', ')}`);
     console.log('\n' + md);
     if (check) {
       const missedBehaviour = behaviour.filter((r) => !r.ok);

@@ -9,6 +9,7 @@ import { buildServerConfig, type ServerConfig, type ServerConfigInput } from './
 import type { DecisionThresholds } from './decision/types.js';
 import { createEngine } from './engine/index.js';
 import type { FaceEngine } from './engine/types.js';
+import { lowerProcessPriority } from './engine/lower-priority.js';
 import { buildHttpServer, ENV_PREFIX } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
 import { startMetricsServer } from './http/metrics-route.js';
@@ -28,6 +29,13 @@ import type { Storage } from './store/storage.js';
 import type { Environment } from './store/types.js';
 
 export { openStorage, type Storage };
+
+/**
+ * How often an idle worker looks at the queue when nothing woke it: enqueued tasks are announced (NOTIFY, or the
+ * in-process signal) and due times are waited for, so this only bounds the delay of a retry scheduled by another
+ * node that then died.
+ */
+const FALLBACK_POLL_MS = 10_000;
 
 export interface RunningServer {
   config: Readonly<ServerConfig>;
@@ -68,6 +76,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await storage.close();
     throw err;
   }
+  // Before any engine thread starts, so they all inherit the lower priority (lower-priority.ts).
+  if (config.role === 'worker' && config.workerNice > 0) lowerProcessPriority(config.workerNice);
   const engineAdmission = new EngineAdmission(config.engineWorkers);
   const metrics = createMetrics({ workStats: () => store.workStats(), engineAdmission });
   const failed = (component: 'database' | 'blobs') => () => metrics.storageErrors.inc({ component });
@@ -124,7 +134,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         kinds: ['process_job'],
         concurrency: config.jobConcurrency,
         leaseMs: config.jobLeaseMs,
-        maxIdleMs: 1000,
+        maxIdleMs: FALLBACK_POLL_MS,
         handle: (task) => processJobTask(ctx, task),
         onError: (task, err) => processJobFailed(ctx, task, err),
       }),
@@ -134,7 +144,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         concurrency: config.callbackConcurrency,
         perDestination: config.callbackPerDestination,
         leaseMs: config.callbackTimeoutMs + 30_000,
-        maxIdleMs: 1000,
+        maxIdleMs: FALLBACK_POLL_MS,
         handle: (task) => deliverCallbackTask(ctx, task),
         onError: (task, err) => queue.fail(task.id, String((err as Error)?.message ?? err), new Date(Date.now() + 60_000)),
       }),

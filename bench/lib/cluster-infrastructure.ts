@@ -94,19 +94,20 @@ export async function startPostgres(tempDir: string, settings?: PostgresSettings
 export interface S3Server {
   endpoint: string;
   /** Requests served so far, and the request and response body bytes they carried. */
-  traffic(): { requests: number; bytesIn: number; bytesOut: number };
+  traffic(): { requests: number; bytesIn: number; bytesOut: number; byMethod: Record<string, number> };
   close(): Promise<void>;
 }
 
 export async function startS3(directory: string): Promise<S3Server> {
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: TEST_BUCKET, configs: [] }] });
   const { port } = (await server.run()) as unknown as { port: number };
-  const traffic = { requests: 0, bytesIn: 0, bytesOut: 0 };
+  const traffic = { requests: 0, bytesIn: 0, bytesOut: 0, byMethod: {} as Record<string, number> };
   // A second listener beside s3rver's own: it only counts.
   server.httpServer.on('request', (req, res) => {
     traffic.requests++;
+    traffic.byMethod[req.method!] = (traffic.byMethod[req.method!] ?? 0) + 1;
     traffic.bytesIn += Number(req.headers['content-length'] ?? 0);
     res.once('finish', () => (traffic.bytesOut += Number(res.getHeader('content-length') ?? 0)));
   });
-  return { endpoint: `http://127.0.0.1:${port}`, traffic: () => ({ ...traffic }), close: () => server.close() };
+  return { endpoint: `http://127.0.0.1:${port}`, traffic: () => ({ ...traffic, byMethod: { ...traffic.byMethod } }), close: () => server.close() };
 }

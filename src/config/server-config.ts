@@ -37,6 +37,11 @@ export interface ServerConfig {
   tlsKeyFile: string | null;
   /** Engine worker threads (default = cores). */
   engineWorkers: number;
+  /**
+   * Nice value a worker-role process runs at (0 = unchanged): engine work is batch and yields the CPU to the API
+   * processes on the same machine, whose latency partners feel.
+   */
+  workerNice: number;
   /** onnxruntime execution provider: 'auto' (CUDA where installed and a GPU is visible, else CPU), 'cpu' or 'cuda'. */
   engineExecutionProvider: ExecutionProviderChoice;
   /** How many jobs are processed at once by the queue worker. */

@@ -34,7 +34,8 @@ export function createMetrics(sources?: MetricSources): Metrics {
       name: 'likeness_http_request_duration_seconds',
       help: 'HTTP request duration by route and status',
       labelNames: ['method', 'route', 'status'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      // 0.02: the /job_status p99 target (README), so an alert can be set on it.
+      buckets: [0.001, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
   };

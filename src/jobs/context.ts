@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import type { DecisionThresholds } from '../decision/types.js';
 import type { FaceEngine } from '../engine/types.js';
-import type { BlobStore, JobQueue, RateLimitStore, RecordStore } from '../store/types.js';
+import type { ImagePackStore } from '../store/blob/image-packs.js';
+import type { JobQueue, RateLimitStore, RecordStore } from '../store/types.js';
 import type { FaceIndexRegistry } from '../search/face-index-registry.js';
 import type { EarlyEngineRuns } from './early-engine-runs.js';
 import type { EngineAdmission } from './engine-admission.js';
@@ -15,7 +16,7 @@ export interface JobContext {
   store: RecordStore;
   /** Tasks are enqueued by `store` in the same transaction as the records; workers claim them here. */
   queue: JobQueue;
-  blobs: BlobStore;
+  blobs: ImagePackStore;
   /** API rate-limit buckets, shared by every API node. */
   rateLimits: RateLimitStore;
   engine: FaceEngine;

@@ -21,14 +21,25 @@ function pendingText(job: JobRecord): string {
   return 'Job is being processed';
 }
 
+const validId = (v: unknown): v is string | number => (typeof v === 'string' && v !== '') || typeof v === 'number';
+
 export async function jobStatus(ctx: JobContext, environment: Environment, body: Record<string, unknown>, links: ImageLinks): Promise<JobStatusResponse> {
-  const auth = await authenticateBody(ctx, environment, body);
+  // The hot path (clients poll it): the key and the job in one read. A request without a usable job_id is
+  // authenticated alone, then refused for it below.
+  const jobId = validId(body.job_id) ? String(body.job_id) : null;
+  const found: { job: JobRecord | null } = { job: null };
+  const readKeyAndJob = async (partnerId: string, env: Environment) => {
+    const read = await ctx.store.getApiKeyAndJob(partnerId, env, jobId!);
+    found.job = read.job;
+    return read.apiKey;
+  };
+  const auth = await authenticateBody(ctx, environment, body, body.partner_id, jobId === null ? undefined : readKeyAndJob);
   for (const key of ['user_id', 'job_id']) {
     const v = body[key];
     if (v === undefined || v === null || v === '') throw apiError('MISSING_PARAMETER', `${key} is required`);
-    if (typeof v !== 'string' && typeof v !== 'number') throw apiError('INVALID_PARAMETER_TYPE', `${key} must be a string`);
+    if (!validId(v)) throw apiError('INVALID_PARAMETER_TYPE', `${key} must be a string`);
   }
-  const job = await ctx.store.getJob(auth.partnerId, environment, String(body.job_id));
+  const job = found.job;
   if (!job || job.userId !== String(body.user_id)) {
     throw apiError('NOT_FOUND', `No job ${String(body.job_id)} for user ${String(body.user_id)} in the ${environment} environment`);
   }

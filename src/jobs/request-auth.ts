@@ -16,11 +16,15 @@ export interface AuthenticatedPartner {
   apiKey: string;
 }
 
+/** Reads a partner's key for an environment; a caller may read what it needs next in the same round trip. */
+export type ApiKeyReader = (partnerId: string, environment: Environment) => Promise<string | null>;
+
 export async function authenticatePartner(
   store: RecordStore,
   environment: Environment,
   credentials: { partnerId: unknown; timestamp: unknown; signature: unknown },
   maxAgeMs = 0,
+  readKey: ApiKeyReader = (id, env) => store.getApiKey(id, env),
 ): Promise<AuthenticatedPartner> {
   const { partnerId, timestamp, signature } = credentials;
   if (typeof partnerId !== 'string' && typeof partnerId !== 'number') throw apiError('MISSING_PARAMETER', 'partner_id is required');
@@ -29,7 +33,7 @@ export async function authenticatePartner(
     throw apiError('UNAUTHORIZED', 'timestamp is missing');
   }
   const id = String(partnerId);
-  const apiKey = await store.getApiKey(id, environment);
+  const apiKey = await readKey(id, environment);
   if (!apiKey || !verifySignature(apiKey, id, timestamp, signature)) {
     throw apiError('UNAUTHORIZED', 'You are not authorized to do that: the signature does not match this partner\'s key for this environment');
   }
@@ -67,8 +71,9 @@ export function authenticateBody(
   environment: Environment,
   body: Record<string, unknown>,
   partnerId: unknown = body.partner_id,
+  readKey?: ApiKeyReader,
 ): Promise<AuthenticatedPartner> {
-  return authenticateRequest(ctx, environment, { partnerId, timestamp: body.timestamp, signature: body.signature });
+  return authenticateRequest(ctx, environment, { partnerId, timestamp: body.timestamp, signature: body.signature }, readKey);
 }
 
 /** Authenticates with the server's signature window, then counts the request against the partner's rate limit. */
@@ -76,8 +81,9 @@ export async function authenticateRequest(
   ctx: JobContext,
   environment: Environment,
   credentials: { partnerId: unknown; timestamp: unknown; signature: unknown },
+  readKey?: ApiKeyReader,
 ): Promise<AuthenticatedPartner> {
-  const partner = await authenticatePartner(ctx.store, environment, credentials, ctx.config.signatureMaxAgeMs);
+  const partner = await authenticatePartner(ctx.store, environment, credentials, ctx.config.signatureMaxAgeMs, readKey);
   await checkRateLimit(ctx, partner.partnerId, environment);
   return partner;
 }

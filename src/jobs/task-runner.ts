@@ -1,6 +1,9 @@
 /**
- * @file A pool of loops that claim tasks from the durable queue and hand them to a handler. Loops sleep until
- * the queue signals new work or until the next scheduled task, and stop cleanly (finishing in-flight tasks) on `stop()`.
+ * @file A pool of loops that claim tasks from the durable queue and hand them to a handler, and stop cleanly
+ * (finishing in-flight tasks) on `stop()`. Idle loops cost the database nothing: a notification that a task of this
+ * runner's kinds was committed wakes one idle loop (not all of them, which would each claim and all but one find
+ * nothing), and one timer per runner wakes a loop when the next task falls due (a scheduled retry, a lease that runs
+ * out), checked again at least every maxIdleMs in case a due time was set by another node.
  * With a per-destination limit (callbacks), a destination already running that many tasks in this process is passed
  * over when claiming, so one hung receiver holds at most its own slots and other destinations' tasks go ahead.
  */
@@ -12,6 +15,9 @@ import { keepLease } from './lease-heartbeat.js';
 /** 250 ms doubling: about 15 s in all, longer than a database restart takes. */
 const RECORD_FAILURE_RETRIES = 6;
 
+/** Why an idle loop was woken: by a notification (one task), or by the due-time timer (maybe several due). */
+type Wake = 'work' | 'due';
+
 export type RunnerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 export interface TaskRunnerOptions {
@@ -20,7 +26,7 @@ export interface TaskRunnerOptions {
   concurrency: number;
   /** A claimed task not finished within this time is considered abandoned and made ready again. */
   leaseMs: number;
-  /** Longest sleep between polls, so scheduled retries and recovered leases are picked up. */
+  /** Longest time between two looks at the queue's next due time (the fallback poll). */
   maxIdleMs: number;
   /** Tasks of one payload destination run at most this many at once in this process (unlimited when absent). */
   perDestination?: number;
@@ -30,10 +36,16 @@ export interface TaskRunnerOptions {
 
 export class TaskRunner {
   state: RunnerState = 'idle';
-  private readonly waiters = new Set<() => void>();
+  /** Wake functions of the idle loops, woken one at a time (last in, first out: the warmest loop). */
+  private readonly idle: ((wake: Wake) => void)[] = [];
+  /** Wakes that found no loop idle: the next loops to finish claim again instead of sleeping. */
+  private missedWakes = 0;
   private loops: Promise<void>[] = [];
-  private woken = false;
   private unsubscribe: (() => void) | null = null;
+  /** The due-time timer, and whether a task finished since it was set (it may have scheduled an earlier one). */
+  private dueTimer: NodeJS.Timeout | null = null;
+  private dueStale = true;
+  private arming: Promise<void> | null = null;
   /** Tasks in flight per destination (only with perDestination). */
   private readonly inFlight = new Map<string, number>();
   /** Claims one at a time, so two loops cannot both take a destination's last slot. */
@@ -48,37 +60,66 @@ export class TaskRunner {
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
-    // Any process enqueueing (this one or another node) wakes the loops, instead of them waiting for their next poll.
-    this.unsubscribe = this.queue.onWork(() => this.notify());
+    // Any process enqueueing a task of these kinds (this one or another node) wakes a loop; null (a reconnection:
+    // notifications may have been missed) wakes every loop.
+    this.unsubscribe = this.queue.onWork((kind) => {
+      if (kind === null) this.wakeAll();
+      else if (this.opts.kinds.includes(kind)) this.wakeOne('work');
+    });
     for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.loop(i));
   }
 
+  /** Wakes one idle loop to claim (a destination's slot came free, or work was signalled). */
   notify(): void {
-    this.woken = true;
-    for (const wake of this.waiters) wake();
+    this.wakeOne('work');
   }
 
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
     this.unsubscribe?.();
-    this.notify();
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.wakeAll();
     await Promise.all(this.loops);
     this.state = 'stopped';
   }
 
+  private wakeOne(wake: Wake): void {
+    const next = this.idle.pop();
+    if (next) next(wake);
+    else this.missedWakes = Math.min(this.missedWakes + 1, this.opts.concurrency);
+  }
+
+  private wakeAll(): void {
+    this.dueStale = true;
+    for (const wake of this.idle.splice(0)) wake('due');
+  }
+
   private async loop(worker: number): Promise<void> {
+    let chain = false;
     while (this.state === 'running') {
       let claimed: { task: Task | null; skipped: boolean } = { task: null, skipped: false };
       try {
         claimed = await this.claim();
       } catch (err) {
         this.log.error({ err, runner: this.opts.name, worker }, 'claiming a task failed');
+        this.dueStale = true;
       }
       const task = claimed.task;
       if (!task) {
-        await this.sleep(claimed.skipped);
+        // A wake that came while this loop's claim was in flight may be for a task committed after it looked.
+        if (this.missedWakes > 0) {
+          this.missedWakes--;
+          continue;
+        }
+        const wake = await this.sleep(claimed.skipped);
+        // Woken because tasks fell due: there may be several, so a loop that gets one wakes another.
+        chain = wake === 'due';
         continue;
+      }
+      if (chain) {
+        chain = false;
+        this.wakeOne('due');
       }
       // A slow but alive worker keeps its task (see lease-heartbeat.ts).
       const stopBeats = keepLease(this.queue, task.id, this.opts.leaseMs, this.log.child({ runner: this.opts.name }));
@@ -90,6 +131,8 @@ export class TaskRunner {
       } finally {
         stopBeats();
         this.release(task);
+        // The task may have been rescheduled (a retry): the next due time is looked up again before sleeping.
+        this.dueStale = true;
       }
     }
   }
@@ -138,24 +181,32 @@ export class TaskRunner {
     }
   }
 
-  /** `skipped`: due tasks were passed over, so a due time in the past means "when a slot frees" (notify), not now. */
-  private async sleep(skipped = false): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return;
-    }
-    const next = await this.queue.nextDueAt(this.opts.kinds).catch(() => null);
-    const untilNext = next ? next.getTime() - Date.now() : this.opts.maxIdleMs;
-    const delay = Math.max(5, Math.min(this.opts.maxIdleMs, skipped && untilNext <= 0 ? this.opts.maxIdleMs : untilNext));
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, delay);
-      this.waiters.add(done);
-    });
+  /**
+   * Sleeps until woken; first makes sure the due-time timer is set. `skipped`: due tasks were passed over, so a due
+   * time in the past means "when a slot frees" (notify), not now.
+   */
+  private async sleep(skipped: boolean): Promise<Wake> {
+    if (this.state !== 'running') return 'work';
+    const woken = new Promise<Wake>((resolve) => this.idle.push(resolve));
+    if (this.dueStale || !this.dueTimer || skipped) void this.armDueTimer(skipped);
+    return woken;
+  }
+
+  /** Looks up the next due time (one query, shared by loops going idle together) and sets the one timer for it. */
+  private armDueTimer(skipped: boolean): Promise<void> {
+    this.arming ??= (async () => {
+      this.dueStale = false;
+      const next = await this.queue.nextDueAt(this.opts.kinds).catch(() => null);
+      const untilNext = next ? next.getTime() - Date.now() : this.opts.maxIdleMs;
+      const delay = Math.max(5, Math.min(this.opts.maxIdleMs, skipped && untilNext <= 0 ? this.opts.maxIdleMs : untilNext));
+      if (this.dueTimer) clearTimeout(this.dueTimer);
+      if (this.state !== 'running') return;
+      this.dueTimer = setTimeout(() => {
+        this.dueTimer = null;
+        this.dueStale = true;
+        this.wakeOne('due');
+      }, delay);
+    })().finally(() => (this.arming = null));
+    return this.arming;
   }
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EncryptingBlobStore } from './blob/encrypting-blob-store.js';
 import { LocalDirBlobStore } from './blob/local-dir-blob-store.js';
+import { ImagePackStore } from './blob/image-packs.js';
 import { RecentBlobCache } from './blob/recent-blob-cache.js';
 import { Envelope } from './envelope.js';
 import type { PortalStore } from './portal-types.js';
@@ -130,8 +131,9 @@ export function describeDatabase(config: StorageConfig): string {
 export async function openStorage(config: StorageConfig, env: NodeJS.ProcessEnv = process.env): Promise<Storage> {
   const keys = masterKeys(config, env);
   const backend = await openBackend(config);
-  // Images are encrypted under the cache: the cache holds what the worker reads moments later, in memory only.
-  const blobs = new RecentBlobCache(new EncryptingBlobStore(backend.blobs, keys.envelope), RECENT_IMAGE_CACHE_BYTES);
+  // Images are encrypted under the cache: the cache holds what the worker reads moments later, in memory only. A
+  // pack is one object to the cache and the envelope.
+  const blobs = new ImagePackStore(new RecentBlobCache(new EncryptingBlobStore(backend.blobs, keys.envelope), RECENT_IMAGE_CACHE_BYTES));
   return {
     kind: backend.kind,
     records: new SealingRecordStore(backend.records, keys.envelope),

@@ -3,7 +3,7 @@
  * columns; only JSON columns differ (SQLite returns text, pg returns parsed values), so each backend passes its reader.
  */
 import type { JobSummary, PortalAccount } from './portal-types.js';
-import type { Environment, JobRecord, JobResult, StoredUser, TaskKind, TemplateChange, WorkStats } from './types.js';
+import type { Environment, JobRecord, JobResult, NewJob, StoredUser, TaskKind, TemplateChange, WorkStats } from './types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -27,6 +27,27 @@ export function userFromRow(r: Row): StoredUser {
 /** A users row read for the face index: only an active user's template is searchable. */
 export function templateChangeFromRow(r: Row): TemplateChange<Buffer> {
   return { userId: r.user_id as string, seq: Number(r.change_seq), template: r.status === 'active' && r.template instanceof Buffer ? r.template : null };
+}
+
+/**
+ * A new job's row, in the column order partner_id, environment, job_id, user_id, job_type, state, callback_url,
+ * partner_params, options, upload_token_hash, upload_expires_at, created_at (both backends' INSERT).
+ */
+export function newJobValues(job: NewJob, at: string): unknown[] {
+  return [
+    job.partnerId,
+    job.environment,
+    job.jobId,
+    job.userId,
+    job.jobType,
+    job.uploadTokenHash ? 'awaiting_upload' : 'processing',
+    job.callbackUrl,
+    JSON.stringify(job.partnerParams),
+    JSON.stringify(job.options),
+    job.uploadTokenHash,
+    job.uploadExpiresAt,
+    at,
+  ];
 }
 
 export function jobFromRow(r: Row, readJson: JsonColumnReader): JobRecord {

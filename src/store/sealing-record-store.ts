@@ -45,6 +45,11 @@ export class SealingRecordStore implements RecordStore {
     return sealed ? this.envelope.openSecret(sealed) : null;
   }
 
+  async getApiKeyAndJob(partnerId: string, environment: Environment, jobId: string) {
+    const { sealedKey, job } = await this.inner.getSealedApiKeyAndJob(partnerId, environment, jobId);
+    return { apiKey: sealedKey ? this.envelope.openSecret(sealedKey) : null, job };
+  }
+
   rotateApiKey(partnerId: string, environment: Environment, newKey: string) {
     return this.inner.rotateSealedApiKey(partnerId, environment, this.envelope.current.seal(newKey));
   }

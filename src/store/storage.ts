@@ -2,6 +2,7 @@
  * @file What `openStorage` returns: one backend's records, portal data, task queue and blobs, opened together so
  * that a record change and the task it enqueues share one transaction.
  */
+import type { ImagePackStore } from './blob/image-packs.js';
 import type { PortalStore } from './portal-types.js';
 import type { BlobStore, JobQueue, RateLimitStore, RecordStore } from './types.js';
 
@@ -15,7 +16,8 @@ export interface Storage {
   queue: JobQueue;
   /** API rate-limit buckets, shared by every node of a cluster. */
   rateLimits: RateLimitStore;
-  blobs: BlobStore;
+  /** Images, encrypted at rest; a job's liveness frames may be one pack (image-packs.ts). */
+  blobs: ImagePackStore;
   /** Secret for capability links (upload URLs, image links, web tokens); the same on every node of a cluster. */
   serverSecret: Buffer;
   /**

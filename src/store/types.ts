@@ -243,6 +243,8 @@ export interface RecordStore {
   /** @throws DuplicateJobError when (partner, environment, job_id) exists. */
   createJob(job: NewJob): Promise<CreatedJob>;
   getJob(partnerId: string, environment: Environment, jobId: string): Promise<JobRecord | null>;
+  /** The environment's API key (null: no such partner) and the job (null: none), read together (job_status). */
+  getApiKeyAndJob(partnerId: string, environment: Environment, jobId: string): Promise<{ apiKey: string | null; job: JobRecord | null }>;
   getJobBySmileId(smileJobId: number): Promise<JobRecord | null>;
   getJobByUploadToken(tokenHash: string): Promise<JobRecord | null>;
   getJobImages(smileJobId: number): Promise<JobImage[]>;
@@ -293,9 +295,10 @@ export type StoredUser = EnrolledUser<Buffer>;
 
 /** What a backend implements: RecordStore with the API keys and templates sealed. */
 export interface RecordBackend
-  extends Omit<RecordStore, 'createPartner' | 'getApiKey' | 'rotateApiKey' | 'getUser' | 'listUsers' | 'completeJob' | 'completeReview' | 'listTemplateChanges'> {
+  extends Omit<RecordStore, 'createPartner' | 'getApiKey' | 'getApiKeyAndJob' | 'rotateApiKey' | 'getUser' | 'listUsers' | 'completeJob' | 'completeReview' | 'listTemplateChanges'> {
   createPartner(name: string, keys: SealedKeys): Promise<Partner>;
   getSealedApiKey(partnerId: string, environment: Environment): Promise<Buffer | null>;
+  getSealedApiKeyAndJob(partnerId: string, environment: Environment, jobId: string): Promise<{ sealedKey: Buffer | null; job: JobRecord | null }>;
   rotateSealedApiKey(partnerId: string, environment: Environment, sealed: Buffer): Promise<void>;
   getUser(partnerId: string, environment: Environment, userId: string): Promise<StoredUser | null>;
   listUsers(partnerId: string, environment: Environment, page: { limit: number; offset: number }): Promise<StoredUser[]>;
@@ -339,8 +342,11 @@ export interface JobQueue {
    * caller's kinds: another kind's due task would wake it again at once, and it would poll without pause.
    */
   nextDueAt(kinds: TaskKind[]): Promise<Date | null>;
-  /** Calls `listener` when any process sharing this queue enqueues work; returns the unsubscribe function. */
-  onWork(listener: () => void): () => void;
+  /**
+   * Calls `listener` with the task's kind when any process sharing this queue enqueues work, or with null when work
+   * may have been missed (the listening connection was re-established); returns the unsubscribe function.
+   */
+  onWork(listener: (kind: TaskKind | null) => void): () => void;
 }
 
 /**

@@ -451,5 +451,20 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       }
       await expect(s.blobs.put('../escape', data)).rejects.toThrow(/invalid blob key/);
     });
+
+    it('keeps images that go together as one pack: each member read by its key on any node, all deleted with one', async () => {
+      const frames = [Buffer.from('frame one'), Buffer.alloc(0), Buffer.from('frame three '.repeat(500))];
+      const keys = await s.blobs.putPack('production/001/2/liveness-ab.pack', frames);
+      const other = await openStorage(config);
+      try {
+        expect(await Promise.all(keys.map((k) => other.blobs.get(k)))).toEqual(frames);
+        expect(await other.blobs.get('production/001/2/liveness-ab.pack#3')).toBeNull();
+        await other.blobs.delete([keys[1]]);
+        expect(await Promise.all(keys.map((k) => other.blobs.get(k)))).toEqual([null, null, null]);
+        expect(await other.blobs.holdsAny()).toBe(false);
+      } finally {
+        await other.close();
+      }
+    });
   });
 });

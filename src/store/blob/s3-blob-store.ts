@@ -110,6 +110,11 @@ export function openS3BlobStore(url: string): S3BlobStore {
     // Without throwOnRequestTimeout the SDK only warns when a request outlasts requestTimeout, and it hangs on: a
     // stalled store would hold an upload (and a worker's job, whose lease its heartbeat keeps) forever.
     requestHandler: { requestTimeout: config.requestTimeoutMs, connectionTimeout: Math.min(config.requestTimeoutMs, 3000), throwOnRequestTimeout: true },
+    // Every object is sealed (AES-GCM, EncryptingBlobStore) before it gets here and its tag is checked when read, so
+    // the SDK's own CRC32 of each body, both ways, would only cost CPU on every request; S3 still gets Content-MD5
+    // or a checksum where an operation requires one.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   return new S3BlobStore(client, config);
 }

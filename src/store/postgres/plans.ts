@@ -11,6 +11,20 @@ const WORK_CHANNEL = 'likeness_work';
 /** Payload `<partner_id>/<environment>` of a committed template change. */
 const TEMPLATE_CHANNEL = 'likeness_templates';
 
+/**
+ * The tail of a statement that enqueues one task of `kind` per row of CTE `from` (payload built from its columns)
+ * and notifies the workers of that kind on commit; it returns one row per task.
+ */
+function enqueue(kind: string, payload: string, from: string): string {
+  return `, task AS (INSERT INTO tasks (kind, payload, state, run_at, created_at) SELECT '${kind}', ${payload}, 'ready', now(), now() FROM ${from} RETURNING id)
+    SELECT t.id AS task_id, f.*, pg_notify('${WORK_CHANNEL}', '${kind}') FROM task t, ${from} f`;
+}
+
+/** A callback delivery row (alias d) with its attempt log as a JSON array, oldest first. */
+const DELIVERY_WITH_LOG = `d.*, (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt, 'at', a.at, 'status', a.status,
+      'error', a.error, 'duration_ms', a.duration_ms) ORDER BY a.attempt), '[]') FROM callback_attempts a WHERE a.delivery_id = d.id) AS log
+    FROM callback_deliveries d`;
+
 const sql = {
   // Partners and keys.
   nextPartnerNumber: `SELECT nextval('partner_number') AS n`,
@@ -32,12 +46,13 @@ const sql = {
     (SELECT smile_job_id FROM jobs WHERE partner_id = $1 AND environment = $2 AND user_id = $3)`,
   markUserDeleted: `UPDATE users SET status = 'deleted', template = NULL, image_key = NULL, updated_at = $1
     WHERE partner_id = $2 AND environment = $3 AND user_id = $4`,
-  // Template changes: the counter row stays locked until the change commits, so changes commit in seq order.
+  // Template changes: the counter row stays locked until the change commits, so changes commit in seq order; every
+  // node is notified (payload `<partner_id>/<environment>`) on commit.
   recordTemplateChange: `WITH bump AS (
       INSERT INTO template_change_counters (partner_id, environment, seq) VALUES ($1, $2, 1)
-      ON CONFLICT (partner_id, environment) DO UPDATE SET seq = template_change_counters.seq + 1 RETURNING seq)
-    UPDATE users SET change_seq = (SELECT seq FROM bump) WHERE partner_id = $1 AND environment = $2 AND user_id = $3`,
-  notifyTemplateChange: `SELECT pg_notify('${TEMPLATE_CHANNEL}', $1)`,
+      ON CONFLICT (partner_id, environment) DO UPDATE SET seq = template_change_counters.seq + 1 RETURNING seq),
+    stamped AS (UPDATE users SET change_seq = (SELECT seq FROM bump) WHERE partner_id = $1 AND environment = $2 AND user_id = $3)
+    SELECT pg_notify('${TEMPLATE_CHANNEL}', $1 || '/' || $2)`,
   listTemplateChanges: `SELECT user_id, change_seq, status, template FROM users
     WHERE partner_id = $1 AND environment = $2 AND change_seq > $3 ORDER BY change_seq, user_id LIMIT $4`,
   getDedupPolicy: `SELECT policy FROM dedup_policies WHERE partner_id = $1 AND environment = $2`,
@@ -53,17 +68,27 @@ const sql = {
   insertJob: `INSERT INTO jobs (partner_id, environment, job_id, user_id, job_type, state, callback_url, partner_params, options,
       upload_token_hash, upload_expires_at, created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING *`,
-  insertJobImage: `INSERT INTO job_images (smile_job_id, role, idx, blob_key) VALUES ($1, $2, $3, $4)`,
+  insertJobImages: `INSERT INTO job_images (smile_job_id, role, idx, blob_key)
+    SELECT $1, * FROM unnest($2::text[], $3::integer[], $4::text[])`,
   getJob: `SELECT * FROM jobs WHERE partner_id = $1 AND environment = $2 AND job_id = $3`,
+  // job_status: the key its signature is checked against and the job, in one round trip (both by primary/unique key).
+  getSealedApiKeyAndJob: `SELECT k.sealed_key, j.* FROM api_keys k
+    LEFT JOIN jobs j ON j.partner_id = k.partner_id AND j.environment = k.environment AND j.job_id = $3
+    WHERE k.partner_id = $1 AND k.environment = $2`,
   getJobBySmileId: `SELECT * FROM jobs WHERE smile_job_id = $1`,
   getJobByUploadToken: `SELECT * FROM jobs WHERE upload_token_hash = $1`,
   getJobImages: `SELECT role, idx, blob_key FROM job_images WHERE smile_job_id = $1 ORDER BY role, idx`,
   renewUploadToken: `UPDATE jobs SET upload_token_hash = $1, upload_expires_at = $2, updated_at = $3
     WHERE smile_job_id = $4 AND state = 'awaiting_upload'`,
-  acceptUpload: `UPDATE jobs SET state = 'queued', updated_at = $1
-    WHERE smile_job_id = $2 AND state = 'awaiting_upload'`,
-  getJobOwner: `SELECT partner_id, environment FROM jobs WHERE smile_job_id = $1`,
-  completeJob: `UPDATE jobs SET state = $1, result = $2, result_category = $3, updated_at = $4 WHERE smile_job_id = $5`,
+  // One statement (atomic by itself): the state change, the images and the process_job task, announced on commit;
+  // nothing when the job was not awaiting its upload.
+  acceptUpload: `WITH accepted AS (
+      UPDATE jobs SET state = 'queued', updated_at = $1 WHERE smile_job_id = $2 AND state = 'awaiting_upload' RETURNING smile_job_id),
+    images AS (INSERT INTO job_images (smile_job_id, role, idx, blob_key)
+      SELECT a.smile_job_id, i.* FROM accepted a, unnest($3::text[], $4::integer[], $5::text[]) AS i)
+    ${enqueue('process_job', `json_build_object('smileJobId', smile_job_id)`, 'accepted')}`,
+  completeJob: `UPDATE jobs SET state = $1, result = $2, result_category = $3, updated_at = $4 WHERE smile_job_id = $5
+    RETURNING partner_id, environment`,
   listUserJobs: `SELECT * FROM jobs WHERE partner_id = $1 AND environment = $2 AND user_id = $3 ORDER BY smile_job_id`,
 
   // Retention. Images are leased with SKIP LOCKED, so nodes purging at once take different images.
@@ -92,21 +117,22 @@ const sql = {
   resealTemplate: `UPDATE users SET template = $1 WHERE partner_id = $2 AND environment = $3 AND user_id = $4 AND template = $5`,
 
   // Callbacks.
-  insertDelivery: `INSERT INTO callback_deliveries (smile_job_id, url, body, state, created_at) VALUES ($1, $2, $3, 'pending', $4) RETURNING id`,
-  getDelivery: `SELECT * FROM callback_deliveries WHERE id = $1`,
-  getDeliveryForUpdate: `SELECT attempts FROM callback_deliveries WHERE id = $1 FOR UPDATE`,
-  listDeliveries: `SELECT * FROM callback_deliveries WHERE smile_job_id = $1 ORDER BY id`,
-  listDeliveryAttempts: `SELECT attempt, at, status, error, duration_ms FROM callback_attempts WHERE delivery_id = $1 ORDER BY attempt`,
-  insertDeliveryAttempt: `INSERT INTO callback_attempts (delivery_id, attempt, at, status, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
-  updateDelivery: `UPDATE callback_deliveries SET attempts = $1, state = $2, delivered_at = $3 WHERE id = $4`,
+  // A delivery and its task, announced on commit; $5 is the destination (host:port) the per-destination limit uses.
+  insertDelivery: `WITH delivery AS (
+      INSERT INTO callback_deliveries (smile_job_id, url, body, state, created_at) VALUES ($1, $2, $3, 'pending', $4) RETURNING id)
+    ${enqueue('deliver_callback', `json_build_object('deliveryId', id, 'destination', $5::text)`, 'delivery')}`,
+  getDelivery: `SELECT ${DELIVERY_WITH_LOG} WHERE d.id = $1`,
+  listDeliveries: `SELECT ${DELIVERY_WITH_LOG} WHERE d.smile_job_id = $1 ORDER BY d.id`,
+  // The attempt number is the row's own count, incremented under the row lock the UPDATE takes.
+  recordDeliveryAttempt: `WITH delivery AS (
+      UPDATE callback_deliveries SET attempts = attempts + 1, state = $2, delivered_at = $3 WHERE id = $1 RETURNING id, attempts)
+    INSERT INTO callback_attempts (delivery_id, attempt, at, status, error, duration_ms) SELECT id, attempts, $4, $5, $6, $7 FROM delivery`,
 
   // The task queue: claimed with FOR UPDATE SKIP LOCKED, so concurrent workers never wait on each other's rows;
   // times are the database's clock, the one clock every node shares.
-  insertTask: `INSERT INTO tasks (kind, payload, state, run_at, created_at) VALUES ($1, $2, 'ready', now(), now())`,
   // A synchronous job's processing, leased to the request that runs it; no NOTIFY: no worker is to take it now.
   insertLeasedTask: `INSERT INTO tasks (kind, payload, state, run_at, lease_until, attempts, created_at)
     VALUES ($1, $2, 'leased', now(), now() + $3 * interval '1 millisecond', 1, now()) RETURNING id`,
-  notifyWork: `SELECT pg_notify('${WORK_CHANNEL}', '')`,
   claimTask: `WITH next AS (
       SELECT id FROM tasks
       WHERE kind = ANY($1::text[]) AND ((state = 'ready' AND run_at <= now()) OR (state = 'leased' AND lease_until <= now()))

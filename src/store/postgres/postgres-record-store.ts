@@ -3,7 +3,6 @@
  * in one transaction; a change that creates work enqueues the task and notifies the workers in that transaction
  * (NOTIFY is delivered on commit, and not at all on rollback).
  */
-import type pg from 'pg';
 import {
   DEFAULT_DEDUP_POLICY,
   DuplicateJobError,
@@ -22,14 +21,12 @@ import {
   type SealedKeys,
   type SealedKind,
   type StoredUser,
-  type Task,
-  type TaskKind,
   type TemplateChange,
   type TemplateScope,
   type WorkStats,
 } from '../types.js';
 import { destinationKey } from '../../net/destination-key.js';
-import { jobFromRow as mapJobRow, templateChangeFromRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
+import { jobFromRow as mapJobRow, newJobValues, templateChangeFromRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
 import { LeaseLostError, parseTaskToken, taskToken } from '../task-token.js';
 import { templateContext } from '../sealing-record-store.js';
 import type { PgListener } from './pg-listener.js';
@@ -42,13 +39,15 @@ const partnerFromRow = (r: Row): Partner => ({ partnerId: r.partner_id as string
 
 export const jobFromRow = (r: Row): JobRecord => mapJobRow(r, (v) => v);
 
-/** The NOTIFY payload of a template change, and back. */
-const scopePayload = (s: TemplateScope): string => `${s.partnerId}/${s.environment}`;
+/** The scope of a template change from its NOTIFY payload, `<partner_id>/<environment>`. */
 function scopeOf(payload: string): TemplateScope | null {
   const slash = payload.lastIndexOf('/');
   const environment = payload.slice(slash + 1);
   return slash > 0 && (environment === 'sandbox' || environment === 'production') ? { partnerId: payload.slice(0, slash), environment } : null;
 }
+
+/** A job's image references as the three parallel arrays the statements unnest. */
+const imageColumns = (images: JobImage[]) => [images.map((i) => i.role), images.map((i) => i.index), images.map((i) => i.blobKey)];
 
 export class PostgresRecordStore implements RecordBackend {
   constructor(
@@ -106,11 +105,10 @@ export class PostgresRecordStore implements RecordBackend {
 
   /**
    * Stamps the user's row (already written, so locked, by this transaction) with the next change number of its
-   * environment, and notifies every node on commit.
+   * environment, and notifies every node on commit (payload: see scopeOf).
    */
   private async recordTemplateChange(c: Queryable, scope: TemplateScope, userId: string): Promise<void> {
     await this.db.run(PLANS.recordTemplateChange, [scope.partnerId, scope.environment, userId], c);
-    await this.db.run(PLANS.notifyTemplateChange, [scopePayload(scope)], c);
   }
 
   async listTemplateChanges(partnerId: string, environment: Environment, afterSeq: number, limit: number): Promise<TemplateChange<Buffer>[]> {
@@ -146,27 +144,13 @@ export class PostgresRecordStore implements RecordBackend {
   }
 
   async createJob(job: NewJob): Promise<CreatedJob> {
+    const row = newJobValues(job, now());
+    const insert = async (c: Queryable) => jobFromRow((await this.db.run(PLANS.insertJob, row, c)).rows[0]);
     try {
+      // A job awaiting its upload is one row: one statement, no transaction around it.
+      if (!job.images && !job.processLeaseMs) return { ...(await insert(this.db.pool)), processTaskId: null };
       return await this.db.transaction(async (c) => {
-        const { rows } = await this.db.run(
-          PLANS.insertJob,
-          [
-            job.partnerId,
-            job.environment,
-            job.jobId,
-            job.userId,
-            job.jobType,
-            job.uploadTokenHash ? 'awaiting_upload' : 'processing',
-            job.callbackUrl,
-            JSON.stringify(job.partnerParams),
-            JSON.stringify(job.options),
-            job.uploadTokenHash,
-            job.uploadExpiresAt,
-            now(),
-          ],
-          c,
-        );
-        const created = jobFromRow(rows[0]);
+        const created = await insert(c);
         if (job.images) await this.insertImages(c, created.smileJobId, job.images);
         let processTaskId: string | null = null;
         if (job.processLeaseMs) {
@@ -184,6 +168,12 @@ export class PostgresRecordStore implements RecordBackend {
   async getJob(partnerId: string, environment: Environment, jobId: string): Promise<JobRecord | null> {
     const { rows } = await this.db.run(PLANS.getJob, [partnerId, environment, jobId]);
     return rows[0] ? jobFromRow(rows[0]) : null;
+  }
+
+  async getSealedApiKeyAndJob(partnerId: string, environment: Environment, jobId: string): Promise<{ sealedKey: Buffer | null; job: JobRecord | null }> {
+    const { rows } = await this.db.run(PLANS.getSealedApiKeyAndJob, [partnerId, environment, jobId]);
+    const r = rows[0];
+    return { sealedKey: (r?.sealed_key as Buffer | undefined) ?? null, job: r?.smile_job_id == null ? null : jobFromRow(r) };
   }
 
   async getJobBySmileId(smileJobId: number): Promise<JobRecord | null> {
@@ -206,21 +196,11 @@ export class PostgresRecordStore implements RecordBackend {
   }
 
   private async insertImages(c: Queryable, smileJobId: number, images: JobImage[]): Promise<void> {
-    for (const img of images) await this.db.run(PLANS.insertJobImage, [smileJobId, img.role, img.index, img.blobKey], c);
-  }
-
-  private async enqueue(c: Queryable, kind: TaskKind, payload: Task['payload']): Promise<void> {
-    await this.db.run(PLANS.insertTask, [kind, JSON.stringify(payload)], c);
-    await this.db.run(PLANS.notifyWork, [], c);
+    await this.db.run(PLANS.insertJobImages, [smileJobId, ...imageColumns(images)], c);
   }
 
   async acceptUpload(smileJobId: number, images: JobImage[]): Promise<boolean> {
-    return this.db.transaction(async (c) => {
-      if ((await this.db.run(PLANS.acceptUpload, [now(), smileJobId], c)).rowCount !== 1) return false;
-      await this.insertImages(c, smileJobId, images);
-      await this.enqueue(c, 'process_job', { smileJobId });
-      return true;
-    });
+    return (await this.db.run(PLANS.acceptUpload, [now(), smileJobId, ...imageColumns(images)])).rowCount === 1;
   }
 
   async completeJob(smileJobId: number, outcome: CompletedJob<Buffer>, taskId: string | null): Promise<void> {
@@ -246,11 +226,10 @@ export class PostgresRecordStore implements RecordBackend {
 
   /** The outcome, enrolment and callback of completeJob/completeReview, inside their transaction. */
   private async writeOutcome(c: Queryable, smileJobId: number, outcome: CompletedJob<Buffer>): Promise<void> {
-    const { rows } = await this.db.run(PLANS.getJobOwner, [smileJobId], c);
+    const ts = now();
+    const { rows } = await this.db.run(PLANS.completeJob, [outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId], c);
     const job = rows[0];
     if (!job) throw new Error(`job ${smileJobId} does not exist`);
-    const ts = now();
-    await this.db.run(PLANS.completeJob, [outcome.state, JSON.stringify(outcome.result), outcome.result.category, ts, smileJobId], c);
     const e = outcome.enrollment;
     if (e) {
       await this.db.run(PLANS.upsertEnrollment, [job.partner_id, job.environment, e.userId, e.template, e.imageKey, smileJobId, ts], c);
@@ -264,13 +243,12 @@ export class PostgresRecordStore implements RecordBackend {
   }
 
   private async insertDelivery(c: Queryable, smileJobId: number, url: string, body: Record<string, unknown>): Promise<number> {
-    const { rows } = await this.db.run<{ id: number }>(PLANS.insertDelivery, [smileJobId, url, JSON.stringify(body), now()], c);
-    await this.enqueue(c, 'deliver_callback', { deliveryId: rows[0].id, destination: destinationKey(url) });
+    const { rows } = await this.db.run<{ id: number }>(PLANS.insertDelivery, [smileJobId, url, JSON.stringify(body), now(), destinationKey(url)], c);
     return rows[0].id;
   }
 
-  private async deliveryFromRow(r: Row): Promise<CallbackDelivery> {
-    const log = (await this.db.run(PLANS.listDeliveryAttempts, [r.id])).rows;
+  private deliveryFromRow(r: Row): CallbackDelivery {
+    const log = r.log as Row[];
     return {
       id: r.id as number,
       smileJobId: r.smile_job_id as number,
@@ -282,7 +260,8 @@ export class PostgresRecordStore implements RecordBackend {
       deliveredAt: (r.delivered_at as string | null) ?? null,
       log: log.map((a) => ({
         attempt: a.attempt as number,
-        at: a.at as string,
+        // Inside JSON, a timestamptz is in PostgreSQL's own format; the record carries ISO strings.
+        at: new Date(a.at as string).toISOString(),
         status: (a.status as number | null) ?? null,
         error: (a.error as string | null) ?? null,
         durationMs: a.duration_ms as number,
@@ -296,23 +275,17 @@ export class PostgresRecordStore implements RecordBackend {
   }
 
   async listDeliveries(smileJobId: number): Promise<CallbackDelivery[]> {
-    const { rows } = await this.db.run(PLANS.listDeliveries, [smileJobId]);
-    return Promise.all(rows.map((r) => this.deliveryFromRow(r)));
+    return (await this.db.run(PLANS.listDeliveries, [smileJobId])).rows.map((r) => this.deliveryFromRow(r));
   }
 
   async recordDeliveryAttempt(deliveryId: number, attempt: Omit<CallbackAttempt, 'attempt'>, outcome: 'delivered' | 'retry' | 'failed'): Promise<void> {
-    await this.db.transaction(async (c) => {
-      const { rows } = await this.db.run<{ attempts: number }>(PLANS.getDeliveryForUpdate, [deliveryId], c);
-      if (!rows[0]) throw new Error(`callback delivery ${deliveryId} does not exist`);
-      const n = rows[0].attempts + 1;
-      await this.db.run(PLANS.insertDeliveryAttempt, [deliveryId, n, attempt.at, attempt.status, attempt.error, Math.round(attempt.durationMs)], c);
-      const state = outcome === 'retry' ? 'pending' : outcome;
-      await this.db.run(PLANS.updateDelivery, [n, state, outcome === 'delivered' ? attempt.at : null, deliveryId], c);
-    });
+    const state = outcome === 'retry' ? 'pending' : outcome;
+    const values = [deliveryId, state, outcome === 'delivered' ? attempt.at : null, attempt.at, attempt.status, attempt.error, Math.round(attempt.durationMs)];
+    if ((await this.db.run(PLANS.recordDeliveryAttempt, values)).rowCount !== 1) throw new Error(`callback delivery ${deliveryId} does not exist`);
   }
 
   async enqueueCallback(smileJobId: number, url: string, body: Record<string, unknown>): Promise<number> {
-    return this.db.transaction((c: pg.PoolClient) => this.insertDelivery(c, smileJobId, url, body));
+    return this.insertDelivery(this.db.pool, smileJobId, url, body);
   }
 
   async getImageRetention(partnerId: string, environment: Environment): Promise<number | null> {

@@ -47,7 +47,7 @@ export class PostgresTaskQueue implements JobQueue {
     return rows[0]?.t ? new Date(rows[0].t) : null;
   }
 
-  onWork(listener: () => void): () => void {
-    return this.listener.subscribe(WORK_CHANNEL, () => listener());
+  onWork(listener: (kind: TaskKind | null) => void): () => void {
+    return this.listener.subscribe(WORK_CHANNEL, (payload) => listener(payload ? (payload as TaskKind) : null));
   }
 }

@@ -25,7 +25,7 @@ import {
   type WorkStats,
 } from '../types.js';
 import { destinationKey } from '../../net/destination-key.js';
-import { jobFromRow as mapJobRow, templateChangeFromRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
+import { jobFromRow as mapJobRow, newJobValues, templateChangeFromRow, userFromRow, workStatsFrom, type Row } from '../row-mapping.js';
 import { templateContext } from '../sealing-record-store.js';
 import { WorkSignal } from '../work-signal.js';
 import { StatementCache } from './statement-cache.js';
@@ -190,21 +190,7 @@ export class SqliteRecordStore implements RecordBackend {
                upload_token_hash, upload_expires_at, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(
-            job.partnerId,
-            job.environment,
-            job.jobId,
-            job.userId,
-            job.jobType,
-            job.uploadTokenHash ? 'awaiting_upload' : 'processing',
-            job.callbackUrl,
-            JSON.stringify(job.partnerParams),
-            JSON.stringify(job.options),
-            job.uploadTokenHash,
-            job.uploadExpiresAt,
-            ts,
-            ts,
-          );
+          .run(...newJobValues(job, ts), ts);
         const id = Number(res.lastInsertRowid);
         if (job.images) this.insertImages(id, job.images);
         const processTaskId = job.processLeaseMs ? this.queue.insertLeased('process_job', { smileJobId: id }, job.processLeaseMs) : null;
@@ -224,6 +210,12 @@ export class SqliteRecordStore implements RecordBackend {
       | Row
       | undefined;
     return r ? jobFromRow(r) : null;
+  }
+
+  /** In-process reads cost no round trip: the two lookups as they are. */
+  async getSealedApiKeyAndJob(partnerId: string, environment: Environment, jobId: string): Promise<{ sealedKey: Buffer | null; job: JobRecord | null }> {
+    const sealedKey = await this.getSealedApiKey(partnerId, environment);
+    return { sealedKey, job: sealedKey ? await this.getJob(partnerId, environment, jobId) : null };
   }
 
   async getJobBySmileId(smileJobId: number): Promise<JobRecord | null> {

@@ -12,7 +12,9 @@ type Row = Record<string, unknown>;
 
 export class SqliteTaskQueue implements JobQueue {
   private readonly statements: StatementCache;
-  private readonly signal = new WorkSignal();
+  private readonly signal = new WorkSignal<TaskKind>();
+  /** Kinds inserted since the last commit signal, announced by `committed()`. */
+  private readonly inserted = new Set<TaskKind>();
 
   constructor(private readonly db: Db) {
     this.statements = new StatementCache(db);
@@ -26,6 +28,7 @@ export class SqliteTaskQueue implements JobQueue {
   insert(kind: TaskKind, payload: Task['payload'], runAt = Date.now()): void {
     this.sql("INSERT INTO tasks (kind, payload, state, run_at, created_at) VALUES (?, ?, 'ready', ?, ?)")
       .run(kind, JSON.stringify(payload), runAt, new Date().toISOString());
+    this.inserted.add(kind);
   }
 
   /** A task created already leased to its creator (a synchronous job's processing); returns its task id. */
@@ -37,7 +40,9 @@ export class SqliteTaskQueue implements JobQueue {
   }
 
   committed(): void {
-    this.signal.fire();
+    const kinds = [...this.inserted];
+    this.inserted.clear();
+    for (const kind of kinds) this.signal.fire(kind);
   }
 
   /** A lease that ran out (its worker died or hung) is claimable again, like a ready task. */
@@ -94,7 +99,7 @@ export class SqliteTaskQueue implements JobQueue {
     return times.length ? new Date(Math.min(...times)) : null;
   }
 
-  onWork(listener: () => void): () => void {
+  onWork(listener: (kind: TaskKind | null) => void): () => void {
     return this.signal.subscribe(listener);
   }
 }
