@@ -40,11 +40,13 @@ export class FaceIndex {
   private readonly padded: number;
   /** Bytes per record: `padded` int8 values, the f32 scale, padding to 16. */
   private readonly stride: number;
+  /** Bytes of residuals per record: `padded` nibbles, two per byte. */
+  private readonly residualStride: number;
   private readonly slotIds: string[] = [];
   private readonly slots = new Map<string, number>();
   private idChars = 0;
   private capacity = 0;
-  /** The 4-bit residuals, two per byte, `padded / 2` bytes per slot, grown with the records. */
+  /** The 4-bit residuals, `residualStride` bytes per slot, grown with the records. */
   private residuals = new Uint8Array(0);
   /** The largest int8 scale stored: it bounds the int8 scan's error for the shortlist's threshold. */
   private maxScale = 0;
@@ -60,6 +62,7 @@ export class FaceIndex {
     this.dimensions = dimensions;
     this.padded = Math.ceil(dimensions / 16) * 16;
     this.stride = this.padded + 16;
+    this.residualStride = this.padded / 2;
     this.qbuf = new Int16Array(this.padded);
     this.qnorm = new Float64Array(dimensions);
     this.wasm = instantiateFaceSearch();
@@ -98,15 +101,14 @@ export class FaceIndex {
     if (slot === undefined) {
       slot = this.slotIds.length;
       if (slot >= this.capacity) this.ensureBytes(BASE + (slot + 1) * this.stride, Math.max(slot + 1, Math.ceil(this.capacity * 1.5), 1024));
-      if ((slot + 1) * (this.padded / 2) > this.residuals.length) this.ensureResiduals(Math.max(slot + 1, Math.ceil(slot * 1.5), 1024));
+      if ((slot + 1) * this.residualStride > this.residuals.length) this.ensureResiduals(Math.max(slot + 1, Math.ceil(slot * 1.5), 1024));
       this.slotIds.push(userId);
       this.slots.set(userId, slot);
       this.idChars += userId.length;
     }
     const rec = BASE + slot * this.stride;
     const view = this.view();
-    const half = this.padded / 2;
-    const scale = quantiseTemplate(embedding, view.i8, rec, this.residuals, slot * half);
+    const scale = quantiseTemplate(embedding, view.i8, rec, this.residuals, slot * this.residualStride);
     // A search's scratch may have used this space past the last record: the padding must be zero again.
     view.i8.fill(0, rec + this.dimensions, rec + this.padded);
     view.data.setFloat32(rec + this.padded, scale, true);
@@ -121,8 +123,8 @@ export class FaceIndex {
     if (slot !== last) {
       const moved = this.slotIds[last];
       this.view().i8.copyWithin(BASE + slot * this.stride, BASE + last * this.stride, BASE + (last + 1) * this.stride);
-      const half = this.padded / 2;
-      this.residuals.copyWithin(slot * half, last * half, (last + 1) * half);
+      const rs = this.residualStride;
+      this.residuals.copyWithin(slot * rs, last * rs, (last + 1) * rs);
       this.slotIds[slot] = moved;
       this.slots.set(moved, slot);
     }
@@ -170,7 +172,7 @@ export class FaceIndex {
     const { i8, data } = this.view();
     const rec = BASE + slot * this.stride;
     const res = this.residuals;
-    const at = slot * (this.padded / 2);
+    const at = slot * this.residualStride;
     const qn = this.qnorm;
     let sum = 0;
     for (let d = 0; d < this.dimensions; d++) {
@@ -206,7 +208,7 @@ export class FaceIndex {
 
   /** Grows the residual plane to room for `templates` (not with the memory: a search's scratch grows that too). */
   private ensureResiduals(templates: number): void {
-    const bytes = templates * (this.padded / 2);
+    const bytes = templates * this.residualStride;
     if (bytes <= this.residuals.length) return;
     const grown = new Uint8Array(bytes);
     grown.set(this.residuals);

@@ -344,7 +344,8 @@ export interface JobQueue {
   nextDueAt(kinds: TaskKind[]): Promise<Date | null>;
   /**
    * Calls `listener` with the task's kind when any process sharing this queue enqueues work, or with null when work
-   * may have been missed (the listening connection was re-established); returns the unsubscribe function.
+   * may have been missed (PostgreSQL: once LISTEN is live, and after the listening connection was re-established);
+   * returns the unsubscribe function.
    */
   onWork(listener: (kind: TaskKind | null) => void): () => void;
 }
