@@ -288,10 +288,12 @@ describe.skipIf(!READY)(`SmileIdentity() embed from another origin${SKIPPED}`, (
   }, 90_000);
 
   it('does not approve another person, nor a still photo held to the camera', async () => {
-    for (const [name, frames, expected] of [
-      // Another live person (a webcam burst): rejected, by the face match or, seen through this fake camera, as a spoof.
-      ['other-person', Array.from({ length: 8 }, (_, i) => sharedPath('pad-dev', 'webcam-real', 'burst', `f0${i + 1}.jpg`)), ['0822', '0821']],
-      ['still-photo', burstFrames('still-1'), ['0827', '0821', '0822', '0824']],
+    for (const [name, frames, expected, compare] of [
+      // Another live person (a webcam burst): rejected, and the face comparison itself failed. Which code is reported
+      // follows the decision's precedence (spoof, liveness, match): this burst's small motion puts its liveness in the
+      // review band, and on a loaded machine the frames the capture lands on can fall below it (0827 comes first).
+      ['other-person', Array.from({ length: 8 }, (_, i) => sharedPath('pad-dev', 'webcam-real', 'burst', `f0${i + 1}.jpg`)), ['0822', '0821', '0827'], 'Failed'],
+      ['still-photo', burstFrames('still-1'), ['0827', '0821', '0822', '0824'], undefined],
     ] as const) {
       const video = join(tmp, `${name}.y4m`);
       await writeY4m(video, [...frames], { frameMs: 333 });
@@ -302,6 +304,7 @@ describe.skipIf(!READY)(`SmileIdentity() embed from another origin${SKIPPED}`, (
         await captureThroughEmbed(s, ids);
         const result = await verifiedCallback(ids.job_id);
         expect(expected, `${name}: ${String(result.ResultCode)} ${String(result.ResultText)}`).toContain(result.ResultCode);
+        if (compare) expect((result.Actions as Record<string, string>).Selfie_To_Registered_Selfie_Compare, name).toBe(compare);
       } finally {
         await other.close();
       }
