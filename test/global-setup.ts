@@ -31,7 +31,6 @@ export default async function setup(): Promise<() => void> {
   const pg = await startPostgres(dir);
   if (pg) {
     process.env.LIKENESS_TEST_PG_URL = pg.adminUrl;
-    process.env.LIKENESS_TEST_PG_CLUSTER = JSON.stringify({ dataDir: pg.dataDir, pgCtl: pg.pgCtl, port: pg.port });
   } else if (process.env.CI) {
     throw new Error('CI needs Debian\'s postgresql (apt-get install -y postgresql; .ci/run does it)');
   }

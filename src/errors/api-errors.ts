@@ -48,7 +48,7 @@ export const API_ERRORS = Object.freeze({
   UNSUPPORTED_MEDIA_TYPE: likeness('2294', 415, 'Unsupported content type', 'Body in a content type the endpoint does not accept.'),
   MULTIPART_INVALID: likeness('2296', 400, 'Multipart body is malformed or incomplete', 'A `/v2` multipart body that ends before its closing boundary or cannot be parsed.'),
   CALLBACK_URL_NOT_ALLOWED: likeness('2297', 400, 'callback_url points to a destination this server does not call', "`callback_url` (or a replay URL) names a loopback, private, link-local or other non-public address not on the operator's allow-list (`--allow-callback-hosts`)."),
-  STORAGE_BUSY: likeness('2299', 503, 'The database is busy; retry shortly', 'A write could not take the database lock at once (another process holds it: a backup, a maintenance command); nothing was written. Retry after `Retry-After` seconds.'),
+  STORAGE_BUSY: likeness('2299', 503, 'The database is busy; retry shortly', 'A write could not take the database lock at once (another process holds it: a backup, a maintenance command), or the database cannot be reached at the moment (PostgreSQL restarting or failing over); nothing was written. Retry after `Retry-After` seconds.'),
   UPLOAD_ZIP_INVALID: likeness('2390', 400, 'Uploaded zip file is invalid', 'Corrupt, truncated, encrypted, nested, oversized or unsafe zip, or no `info.json` in it.'),
   UPLOAD_URL_UNKNOWN: likeness('2391', 404, 'Upload URL is unknown', 'PUT to an upload URL this server did not issue (or one replaced by a retried prep_upload).'),
   UPLOAD_URL_EXPIRED: likeness('2392', 410, 'Upload URL has expired', "PUT after the upload URL's lifetime."),

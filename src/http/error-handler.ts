@@ -40,7 +40,7 @@ function fromFastify(err: FastifyError): ApiError | null {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isStorageBusy(err)) {
-      req.log.warn({ url: req.routeOptions.url }, 'database locked by another process: write refused');
+      req.log.warn({ url: req.routeOptions.url, reason: (err as Error).message }, 'database busy or unreachable: request refused, retryable');
       const busy = apiError('STORAGE_BUSY');
       return reply.status(busy.httpStatus).header('retry-after', '1').send(busy.toJSON());
     }

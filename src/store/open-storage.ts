@@ -15,7 +15,7 @@ import { SealingRecordStore } from './sealing-record-store.js';
 import { SecretBox } from './secret-box.js';
 import { openSqliteBackend } from './sqlite/sqlite-backend.js';
 import type { Storage, StorageConfig, StorageKind, StorageProblem } from './storage.js';
-import type { BlobStore, JobQueue, RateLimitStore, RecordBackend } from './types.js';
+import { StorageUnavailableError, type BlobStore, type JobQueue, type RateLimitStore, type RecordBackend } from './types.js';
 
 /** Images of the jobs just uploaded, kept in memory for the worker that processes them (about 60 jobs' worth). */
 const RECENT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
@@ -26,10 +26,13 @@ const RECENT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
  */
 const SERVER_BUSY_TIMEOUT_MS = 25;
 
-/** A write refused because another process holds the database lock; nothing was written, retrying may succeed. */
+/**
+ * The database could not take the request now and a retry may succeed: SQLite's lock held by another process (a
+ * backup, a CLI command), or PostgreSQL restarting, failing over or unreachable. Nothing was committed.
+ */
 export function isStorageBusy(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT' || err instanceof StorageUnavailableError;
 }
 
 export class StorageConfigError extends Error {

@@ -211,6 +211,17 @@ export class DuplicateJobError extends Error {
   }
 }
 
+/**
+ * The database cannot be reached now (restarting, failing over, network); a retry may succeed. Nothing was committed,
+ * unless the connection broke during the COMMIT itself (then it is unknown, and the retry meets what was done).
+ */
+export class StorageUnavailableError extends Error {
+  constructor(cause: Error) {
+    super(`the database cannot be reached: ${cause.message}`, { cause });
+    this.name = 'StorageUnavailableError';
+  }
+}
+
 export interface RecordStore {
   // Partners and keys. Keys are encrypted at rest and returned decrypted (they are HMAC keys).
   createPartner(name: string, keys: Record<Environment, string>): Promise<Partner>;

@@ -19,7 +19,7 @@ import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callbac
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { burstFrames, HAS_SHARED, REPO_ROOT, sharedFile } from '../helpers/shared-data.js';
 import { jobStatus, jobZip, prepUpload, putZip, waitForJob } from '../helpers/smile-client.js';
-import { freePort, pgCtl } from '../../bench/lib/cluster-infrastructure.js';
+import { freePort, pgCtl, startPostgres, stopPostgresSync } from '../../bench/lib/cluster-infrastructure.js';
 import { syntheticSelfie } from '../portal/portal-helpers.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -236,20 +236,39 @@ describe.skipIf(!HAS_PG)('object store unreachable from one API node', () => {
 
 describe.skipIf(!HAS_PG)('PostgreSQL restarted under load', () => {
   it('the node reconnects by itself and every accepted job completes', { timeout: 240_000 }, async () => {
-    const cluster = JSON.parse(process.env.LIKENESS_TEST_PG_CLUSTER!) as { dataDir: string; pgCtl: string; port: number };
-    const node = await startTestServer({ engine, backend: 'cluster' });
+    // A PostgreSQL of its own: the run's shared one serves the test files running beside this one.
+    const pgDir = mkdtempSync(join(tmpdir(), 'likeness-pg-restart-'));
+    const cluster = (await startPostgres(pgDir))!;
+    useTestS3Credentials();
+    let node: TestServer;
+    try {
+      // The server keeps its own data directory; the storage config only names the database and bucket.
+      node = await startTestServer({ engine, backend: 'cluster', storage: { dataDir: pgDir, databaseUrl: cluster.adminUrl, blobsUrl: freshBlobsUrl() } });
+    } catch (err) {
+      stopPostgresSync(cluster);
+      rmSync(pgDir, { recursive: true, force: true });
+      throw err;
+    }
     const selfie = await syntheticSelfie();
     const accepted: { user_id: string; job_id: string }[] = [];
     let refused = 0;
+    const refusals = new Set<string>();
     const submit = async (i: number) => {
       const p = { user_id: `pgr-u-${i}`, job_id: `pgr-j-${i}`, job_type: 4 };
       try {
         const prep = await prepUpload(node, { userId: p.user_id, jobId: p.job_id, jobType: 4 });
-        if (prep.status !== 200) return void refused++;
+        if (prep.status !== 200) {
+          refusals.add(`prep_upload ${prep.status} ${String(prep.body.code)}`);
+          return void refused++;
+        }
         const put = await putZip(prep.body.upload_url, await jobZip(p, { selfie }));
         if (put.status === 200) accepted.push(p);
-        else refused++;
-      } catch {
+        else {
+          refusals.add(`upload ${put.status} ${String((put.body as { code?: unknown }).code)}`);
+          refused++;
+        }
+      } catch (err) {
+        refusals.add(`no answer: ${(err as Error).message}`);
         refused++;
       }
     };
@@ -272,12 +291,16 @@ describe.skipIf(!HAS_PG)('PostgreSQL restarted under load', () => {
       await until(() => accepted.length >= acceptedBefore + 3, 60_000);
       loading = false;
       await load;
-      // Requests made while the database was down were refused (the client retries them), never half-accepted.
+      // Requests made while the database was down were refused as retryable (503, the client retries them), never
+      // half-accepted.
       expect(refused).toBeGreaterThanOrEqual(2);
+      for (const r of refusals) expect(r).toMatch(/^(prep_upload|upload) 503 2299$/);
       expect(accepted.length).toBeGreaterThanOrEqual(acceptedBefore + 3);
       for (const p of accepted) expect((await waitForJob(node, p.user_id, p.job_id, 'production', 60_000)).job_complete).toBe(true);
     } finally {
       await node.close();
+      stopPostgresSync(cluster);
+      rmSync(pgDir, { recursive: true, force: true });
     }
   });
 });
