@@ -13,6 +13,7 @@ import { Envelope } from './envelope.js';
 import type { PortalStore } from './portal-types.js';
 import { SealingRecordStore } from './sealing-record-store.js';
 import { SecretBox } from './secret-box.js';
+import { claimEmbedded, type Claim } from './server-presence.js';
 import { openSqliteBackend } from './sqlite/sqlite-backend.js';
 import type { Storage, StorageConfig, StorageKind, StorageProblem } from './storage.js';
 import { StorageUnavailableError, type BlobStore, type JobQueue, type RateLimitStore, type RecordBackend } from './types.js';
@@ -101,6 +102,8 @@ export interface OpenedBackend {
   /** The image store itself, without encryption or cache. */
   blobs: BlobStore;
   problem(): Promise<string | null>;
+  /** Keeps servers from starting until released, unless one runs: `keys rotate-master` holds it while it works. */
+  lockOutServers(): Promise<Claim>;
   close(): Promise<void>;
 }
 
@@ -110,13 +113,31 @@ export async function openBackend(config: StorageConfig): Promise<OpenedBackend>
   // The cluster drivers load only when configured: the embedded mode neither pays for nor depends on them.
   const blobs = config.blobsUrl ? (await import('./blob/s3-blob-store.js')).openS3BlobStore(config.blobsUrl) : new LocalDirBlobStore(join(config.dataDir, 'images'));
   if (!config.databaseUrl) {
-    const backend = openSqliteBackend(join(config.dataDir, 'likeness.db'), {
-      backgroundCheckpoints: config.server,
-      busyTimeoutMs: config.server ? SERVER_BUSY_TIMEOUT_MS : undefined,
-    });
-    return { kind: 'embedded', ...backend, problem: async () => backend.problem(), blobs };
+    const presence = config.server ? claimEmbedded(config.dataDir, 'server') : null;
+    if (presence && 'blockedBy' in presence) throw new StorageConfigError(`${presence.blockedBy}: start the server once it has finished`);
+    let backend: ReturnType<typeof openSqliteBackend>;
+    try {
+      backend = openSqliteBackend(join(config.dataDir, 'likeness.db'), {
+        backgroundCheckpoints: config.server,
+        busyTimeoutMs: config.server ? SERVER_BUSY_TIMEOUT_MS : undefined,
+      });
+    } catch (err) {
+      await presence?.release();
+      throw err;
+    }
+    return {
+      kind: 'embedded',
+      ...backend,
+      problem: async () => backend.problem(),
+      lockOutServers: async () => claimEmbedded(config.dataDir, 'rotation'),
+      close: async () => {
+        await backend.close();
+        await presence?.release();
+      },
+      blobs,
+    };
   }
-  const backend = await (await import('./postgres/postgres-backend.js')).openPostgresBackend(config.databaseUrl);
+  const backend = await (await import('./postgres/postgres-backend.js')).openPostgresBackend(config.databaseUrl, { server: config.server });
   return { kind: 'cluster', ...backend, blobs };
 }
 

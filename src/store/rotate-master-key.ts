@@ -30,14 +30,23 @@ const PARALLEL_OBJECTS = 8;
 export async function rotateMasterKey(config: StorageConfig, newKey: Buffer | null, env: NodeJS.ProcessEnv = process.env): Promise<RotationReport> {
   const staged = !config.databaseUrl && !env.LIKENESS_MASTER_KEY && !newKey;
   const oldBox = currentKey(config, env);
-  const newBox = newKey ? new SecretBox(newKey) : staged ? stagedKey(config.dataDir) : null;
-  if (!newBox) {
+  if (!newKey && !staged) {
     throw new StorageConfigError('the master key comes from LIKENESS_MASTER_KEY: give the new one with --new-key-file (or LIKENESS_NEW_MASTER_KEY_FILE)');
   }
-  if (newBox.keyId.equals(oldBox.keyId)) throw new StorageConfigError('the new master key is the current one');
-  const envelope = new Envelope(newBox, [oldBox]);
+  if (newKey && new SecretBox(newKey).keyId.equals(oldBox.keyId)) throw new StorageConfigError('the new master key is the current one');
   const backend = await openBackend(config);
+  // A server running meanwhile would go on sealing under the old key: what it wrote would not open once it is gone.
+  const lockout = await backend.lockOutServers().catch(async (err: unknown) => {
+    await backend.close();
+    throw err;
+  });
+  if ('blockedBy' in lockout) {
+    await backend.close();
+    throw new StorageConfigError(`${lockout.blockedBy}: stop every server first, then run the rotation again`);
+  }
   try {
+    const newBox = newKey ? new SecretBox(newKey) : stagedKey(config.dataDir);
+    const envelope = new Envelope(newBox, [oldBox]);
     const images = await rewrapImages(backend.blobs, envelope);
     const secrets = await backend.records.resealSecrets((sealed, kind, context) => {
       if (kind === 'template') return envelope.isCurrent(sealed) ? null : envelope.rewrap(sealed, context);
@@ -47,6 +56,7 @@ export async function rotateMasterKey(config: StorageConfig, newKey: Buffer | nu
     if (staged) renameSync(nextMasterKeyFile(config.dataDir), masterKeyFile(config.dataDir));
     return { keyId: newBox.keyId.toString('hex'), images, apiKeys: secrets.apiKey, templates: secrets.template, keyFileReplaced: staged };
   } finally {
+    await lockout.release();
     await backend.close();
   }
 }

@@ -4,7 +4,8 @@
  * `keys rotate-master` moves everything to a new key, restartably. Embedded files are owner-only.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -148,6 +149,38 @@ describe.each(BACKENDS)('%s backend', (backend) => {
     }
     s = await openStorage(config);
   });
+
+  it('rotate-master refuses while a server runs on the storage, and a server refuses to start while a rotation runs', async () => {
+    const { imageKey } = await enrol(s, partnerId, 'alice', 1);
+    const keyBefore = backend === 'embedded' ? readFileSync(masterKeyFile(dir), 'utf8') : null;
+    const newKey = backend === 'embedded' ? null : randomBytes(32);
+    const server = await openStorage({ ...config, server: true });
+    await expect(rotateMasterKey(config, newKey)).rejects.toThrow(/server.*running|server connection is using/);
+    // Nothing was touched: the key, the staged key, the image's envelope.
+    const raw = await openBackend(config);
+    try {
+      if (backend === 'embedded') {
+        expect(readFileSync(masterKeyFile(dir), 'utf8')).toBe(keyBefore);
+        expect(existsSync(nextMasterKeyFile(dir))).toBe(false);
+      }
+      const before = keyIdOf((await raw.blobs.get(imageKey))!);
+      await server.close();
+
+      const lockout = await raw.lockOutServers();
+      if (!('release' in lockout)) throw new Error(`not locked out: ${lockout.blockedBy}`);
+      await expect(openStorage({ ...config, server: true })).rejects.toThrow(/master key rotation is running/);
+      // Another tool (not a server) still opens it, and nothing was sealed under a new key.
+      await (await openStorage(config)).close();
+      expect(keyIdOf((await raw.blobs.get(imageKey))!)).toBe(before);
+      await lockout.release();
+    } finally {
+      await raw.close();
+    }
+    const report = await rotateMasterKey(config, newKey);
+    expect(report.images.rewrapped).toBe(1);
+    if (newKey) process.env.LIKENESS_MASTER_KEY = newKey.toString('base64');
+    await (await openStorage({ ...config, server: true })).close();
+  });
 });
 
 describe('embedded master key rotation', () => {
@@ -184,6 +217,16 @@ describe('embedded master key rotation', () => {
     expect((await s.blobs.get(two.imageKey))!.equals(image(2))).toBe(true);
     expect(await s.records.getApiKey(partnerId, 'sandbox')).toBe('a');
     await s.close();
+  });
+
+  it('is not held back by a server killed without closing (its process is gone)', async () => {
+    const config = { dataDir: dir };
+    await (await openStorage(config)).close();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    mkdirSync(join(dir, 'run'), { recursive: true });
+    writeFileSync(join(dir, 'run', `server-${dead}-0a0b0c0d`), '');
+    expect((await rotateMasterKey(config, null)).keyFileReplaced).toBe(true);
+    expect(readdirSync(join(dir, 'run'))).toEqual([]);
   });
 
   it('creates the database, its WAL files, keys and images readable by their owner only', async () => {

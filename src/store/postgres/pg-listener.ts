@@ -16,11 +16,21 @@ export class PgListener {
   private closed = false;
   private listening = false;
 
+  private firstAttempt: Promise<void> | null = null;
+
+  /** `onConnect` runs on every (re)connection once LISTEN is live (a server takes its presence lock there). */
   constructor(
     private readonly connectionString: string,
     channels: readonly string[],
+    private readonly onConnect: ((client: pg.Client) => Promise<unknown>) | null = null,
   ) {
     this.signals = new Map(channels.map((c) => [c, new WorkSignal<string | null>()]));
+  }
+
+  /** Connects now rather than on the first subscription; resolves when the first attempt succeeded or failed. */
+  start(): Promise<void> {
+    if (!this.client && !this.reconnect) this.firstAttempt = this.listen();
+    return this.firstAttempt ?? Promise.resolve();
   }
 
   /** The payload of each notification on `channel`, or null once listening and after a reconnection; connects on first use. */
@@ -51,6 +61,7 @@ export class PgListener {
     try {
       await client.connect();
       for (const channel of this.signals.keys()) await client.query(`LISTEN ${channel}`);
+      await this.onConnect?.(client);
     } catch {
       retry();
       return;

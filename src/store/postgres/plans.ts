@@ -169,6 +169,13 @@ const sql = {
   // Migrations (run under an advisory lock).
   lockMigrations: `SELECT pg_advisory_lock(7340553)`,
   unlockMigrations: `SELECT pg_advisory_unlock(7340553)`,
+  // Server presence: every server holds this lock shared on its listening connection; `keys rotate-master` takes it
+  // exclusively, so neither runs beside the other. PostgreSQL drops a dead node's lock with its connection.
+  shareServerLock: `SELECT pg_try_advisory_lock_shared(7340554) AS held`,
+  takeServerLockExclusively: `SELECT pg_try_advisory_lock(7340554) AS held`,
+  releaseServerLockExclusively: `SELECT pg_advisory_unlock(7340554)`,
+  countServers: `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 7340554 AND objsubid = 1
+    AND mode = 'ShareLock' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
   createMigrationTable: `CREATE TABLE IF NOT EXISTS likeness_migrations (version integer PRIMARY KEY, why text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
   currentVersion: `SELECT COALESCE(max(version), 0) AS v FROM likeness_migrations`,
   recordMigration: `INSERT INTO likeness_migrations (version, why) VALUES ($1, $2)`,
