@@ -29,7 +29,8 @@ const SERVER_BUSY_TIMEOUT_MS = 25;
 
 /**
  * The database could not take the request now and a retry may succeed: SQLite's lock held by another process (a
- * backup, a CLI command), or PostgreSQL restarting, failing over or unreachable. Nothing was committed.
+ * backup, a CLI command), or PostgreSQL restarting, failing over or unreachable (StorageUnavailableError says what
+ * may have been committed).
  */
 export function isStorageBusy(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;

@@ -35,28 +35,25 @@ export async function rotateMasterKey(config: StorageConfig, newKey: Buffer | nu
   }
   if (newKey && new SecretBox(newKey).keyId.equals(oldBox.keyId)) throw new StorageConfigError('the new master key is the current one');
   const backend = await openBackend(config);
-  // A server running meanwhile would go on sealing under the old key: what it wrote would not open once it is gone.
-  const lockout = await backend.lockOutServers().catch(async (err: unknown) => {
-    await backend.close();
-    throw err;
-  });
-  if ('blockedBy' in lockout) {
-    await backend.close();
-    throw new StorageConfigError(`${lockout.blockedBy}: stop every server first, then run the rotation again`);
-  }
   try {
-    const newBox = newKey ? new SecretBox(newKey) : stagedKey(config.dataDir);
-    const envelope = new Envelope(newBox, [oldBox]);
-    const images = await rewrapImages(backend.blobs, envelope);
-    const secrets = await backend.records.resealSecrets((sealed, kind, context) => {
-      if (kind === 'template') return envelope.isCurrent(sealed) ? null : envelope.rewrap(sealed, context);
-      if (opens(newBox, sealed)) return null;
-      return newBox.seal(oldBox.open(sealed));
-    });
-    if (staged) renameSync(nextMasterKeyFile(config.dataDir), masterKeyFile(config.dataDir));
-    return { keyId: newBox.keyId.toString('hex'), images, apiKeys: secrets.apiKey, templates: secrets.template, keyFileReplaced: staged };
+    // A server running meanwhile would go on sealing under the old key: what it wrote would not open once it is gone.
+    const lockout = await backend.lockOutServers();
+    if ('blockedBy' in lockout) throw new StorageConfigError(`${lockout.blockedBy}: stop every server first, then run the rotation again`);
+    try {
+      const newBox = newKey ? new SecretBox(newKey) : stagedKey(config.dataDir);
+      const envelope = new Envelope(newBox, [oldBox]);
+      const images = await rewrapImages(backend.blobs, envelope);
+      const secrets = await backend.records.resealSecrets((sealed, kind, context) => {
+        if (kind === 'template') return envelope.isCurrent(sealed) ? null : envelope.rewrap(sealed, context);
+        if (opens(newBox, sealed)) return null;
+        return newBox.seal(oldBox.open(sealed));
+      });
+      if (staged) renameSync(nextMasterKeyFile(config.dataDir), masterKeyFile(config.dataDir));
+      return { keyId: newBox.keyId.toString('hex'), images, apiKeys: secrets.apiKey, templates: secrets.template, keyFileReplaced: staged };
+    } finally {
+      await lockout.release();
+    }
   } finally {
-    await lockout.release();
     await backend.close();
   }
 }

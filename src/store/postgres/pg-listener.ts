@@ -15,7 +15,6 @@ export class PgListener {
   private reconnect: NodeJS.Timeout | null = null;
   private closed = false;
   private listening = false;
-
   private firstAttempt: Promise<void> | null = null;
 
   /** `onConnect` runs on every (re)connection once LISTEN is live (a server takes its presence lock there). */
@@ -39,7 +38,7 @@ export class PgListener {
     if (!signal) throw new Error(`PgListener does not listen on ${channel}`);
     const unsubscribe = signal.subscribe(listener);
     if (this.listening) queueMicrotask(() => listener(null));
-    else if (!this.client && !this.reconnect) void this.listen();
+    else void this.start();
     return unsubscribe;
   }
 
